@@ -1,0 +1,1 @@
+"""The change log: per-account modseqs, one change row per object, push after commit."""

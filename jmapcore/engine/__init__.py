@@ -1,0 +1,1 @@
+"""The method engine: registry, dispatch, and the standard methods written once."""

@@ -1,0 +1,59 @@
+"""Capabilities: what the session advertises, and what each account supports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from jmapcore.models import Account
+
+from .querying import COLLATIONS
+
+CORE = "urn:ietf:params:jmap:core"
+MAIL = "urn:ietf:params:jmap:mail"
+BLOB = "urn:ietf:params:jmap:blob"
+WEBSOCKET = "urn:ietf:params:jmap:websocket"
+
+MAX_MAILBOX_NAME_OCTETS = 490
+
+
+def session_capabilities() -> dict[str, dict[str, Any]]:
+    return {
+        CORE: {
+            "maxSizeUpload": settings.JMAP_MAX_SIZE_UPLOAD,
+            "maxConcurrentUpload": settings.JMAP_MAX_CONCURRENT_UPLOAD,
+            "maxSizeRequest": settings.JMAP_MAX_SIZE_REQUEST,
+            "maxConcurrentRequests": settings.JMAP_MAX_CONCURRENT_REQUESTS,
+            "maxCallsInRequest": settings.JMAP_MAX_CALLS_IN_REQUEST,
+            "maxObjectsInGet": settings.JMAP_MAX_OBJECTS_IN_GET,
+            "maxObjectsInSet": settings.JMAP_MAX_OBJECTS_IN_SET,
+            "collationAlgorithms": list(COLLATIONS),
+        },
+        MAIL: {},
+        **{name: value for name, value in _extension_session_capabilities().items()},
+    }
+
+
+# Other modules (blob, websocket) add their capabilities here at import time.
+SESSION_EXTENSIONS: dict[str, Any] = {}
+ACCOUNT_EXTENSIONS: dict[str, Any] = {}
+
+
+def _extension_session_capabilities() -> dict[str, dict[str, Any]]:
+    return {name: build() for name, build in SESSION_EXTENSIONS.items()}
+
+
+def account_capabilities(account: Account) -> dict[str, dict[str, Any]]:
+    return {
+        CORE: {},
+        MAIL: {
+            "maxMailboxesPerEmail": None,
+            "maxMailboxDepth": None,
+            "maxSizeMailboxName": MAX_MAILBOX_NAME_OCTETS,
+            "maxSizeAttachmentsPerEmail": settings.JMAP_MAX_SIZE_UPLOAD,
+            "emailQuerySortOptions": ["receivedAt"],
+            "mayCreateTopLevelMailbox": True,
+        },
+        **{name: build(account) for name, build in ACCOUNT_EXTENSIONS.items()},
+    }

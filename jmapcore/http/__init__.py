@@ -1,0 +1,1 @@
+"""The HTTP and WebSocket edge: parse, authenticate, call one function, serialise."""

@@ -1,0 +1,75 @@
+"""The API endpoint: POST a Request, get a Response (RFC 8620 section 3)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from jmapcore.engine.context import Context
+from jmapcore.engine.dispatch import run_request
+from jmapcore.protocol.errors import RequestError
+from jmapcore.protocol.request import parse_request
+from jmapcore.selectors.accounts import accessible_accounts
+
+from .auth import AuthFailed, authenticate
+from .responses import json_response, request_error_response
+from .session import build_session, session_view
+
+_running: Counter[int] = Counter()
+_running_lock = threading.Lock()
+
+
+@contextmanager
+def concurrency_slot(user_id: int) -> Iterator[None]:
+    """maxConcurrentRequests, counted per user in this process."""
+    with _running_lock:
+        if _running[user_id] >= settings.JMAP_MAX_CONCURRENT_REQUESTS:
+            raise RequestError(
+                "limit",
+                f"More than {settings.JMAP_MAX_CONCURRENT_REQUESTS} concurrent requests",
+                status=429,
+                limit="maxConcurrentRequests",
+            )
+        _running[user_id] += 1
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running[user_id] -= 1
+
+
+@csrf_exempt
+def api_view(request: HttpRequest) -> HttpResponse:
+    if request.method in ("GET", "HEAD"):
+        return session_view(request)
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
+    try:
+        caller = authenticate(request)
+    except AuthFailed as failure:
+        return failure.response
+    try:
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise RequestError("notJSON", "The request's Content-Type must be application/json")
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > settings.JMAP_MAX_SIZE_REQUEST:
+            raise RequestError("limit", "The request is too large", limit="maxSizeRequest")
+        body = request.body
+        if len(body) > settings.JMAP_MAX_SIZE_REQUEST:
+            raise RequestError("limit", "The request is too large", limit="maxSizeRequest")
+        jmap_request = parse_request(body, settings.JMAP_MAX_CALLS_IN_REQUEST)
+        with concurrency_slot(caller.user.pk):
+            accounts = accessible_accounts(caller.user)
+            ctx = Context(user=caller.user, accounts=accounts, using=frozenset(jmap_request.using))
+            session_state = build_session(caller.user, accounts)["state"]
+            response = run_request(ctx, jmap_request, session_state)
+    except RequestError as error:
+        return request_error_response(error)
+    return json_response(response.to_json())

