@@ -1,10 +1,33 @@
 """Operators manage domains, accounts and API tokens here."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 from jmapcore.models import Account, ApiToken, Domain
-from jmapcore.services.accounts import token_create
+from jmapcore.services.accounts import account_create, split_address, token_create
+
+
+class AccountCreationForm(forms.ModelForm):
+    """New accounts go through the same service as ``createaccount``: mailboxes and change log included."""
+
+    address = forms.CharField(help_text="e.g. alice@example.org; the domain is created if new")
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = Account
+        fields = ("name", "quota_bytes")
+
+    def clean_address(self) -> str:
+        address = self.cleaned_data["address"].strip()
+        try:
+            local, domain = split_address(address)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+        if get_user_model().objects.filter(username__iexact=f"{local}@{domain}").exists():
+            raise forms.ValidationError("This address already has an account")
+        return f"{local}@{domain}"
 
 
 class AccountInline(admin.TabularInline):
@@ -36,9 +59,29 @@ class AccountAdmin(admin.ModelAdmin):
     readonly_fields = ("user", "domain", "local_part", "jmap_id")
     fields = ("user", "domain", "local_part", "jmap_id", "name", "quota_bytes")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # New accounts need their standard mailboxes and change log: use createaccount.
-        return False
+    def get_form(self, request: HttpRequest, obj: Account | None = None, **kwargs):
+        if obj is None:
+            kwargs["form"] = AccountCreationForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Account | None = None):
+        return ("address", "password", "name", "quota_bytes") if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Account | None = None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Account, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = account_create(form.cleaned_data["address"], form.cleaned_data["password"], name=obj.name)
+        Account.objects.filter(pk=created.pk).update(quota_bytes=obj.quota_bytes)
+        obj.pk, obj.user, obj.domain, obj.local_part = (
+            created.pk,
+            created.user,
+            created.domain,
+            created.local_part,
+        )
 
 
 @admin.register(ApiToken)

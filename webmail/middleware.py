@@ -1,4 +1,4 @@
-"""A strict Content Security Policy on every HTML response.
+"""A strict Content Security Policy on every HTML page (API responses are JSON, never rendered).
 
 The web client is served from this origin and talks only to it; mail HTML is
 rendered in a sandboxed frame by the client, so no page needs inline scripts.
@@ -31,5 +31,6 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", POLICY)
+        if response.get("Content-Type", "").startswith("text/html"):
+            response.setdefault("Content-Security-Policy", POLICY)
         return response

@@ -25,6 +25,7 @@ def _secret(name: str) -> str | None:
 
 DEBUG = env.bool("DEBUG", default=False)
 PORT = env.int("PORT", default=8000)
+BIND_ADDRESS = env.str("BIND_ADDRESS", default="127.0.0.1")
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
 PUBLIC_URL = env.str("PUBLIC_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 if not PUBLIC_URL.startswith(("http://", "https://")):

@@ -1,0 +1,1 @@
+"""Benchmarks over real HTTP against a daphne process (``make bench``)."""
