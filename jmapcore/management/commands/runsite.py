@@ -38,6 +38,7 @@ class Command(BaseCommand):
     def handle(self, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         address, password = self.ensure_demo_account()
         port = settings.PORT
         self.stdout.write(
