@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from jmapcore.engine.capabilities import account_capabilities, session_capabilities
+from jmapcore.engine.capabilities import CORE, account_capabilities, session_capabilities
 from jmapcore.models import Account
 from jmapcore.selectors.accounts import accessible_accounts
 
@@ -40,10 +40,14 @@ def _account_json(account: Account) -> dict[str, Any]:
 def build_session(user, accounts: dict[str, Account]) -> dict[str, Any]:
     capabilities = session_capabilities()
     primary = next(iter(accounts), None)
+    accounts_json = {jmap_id: _account_json(account) for jmap_id, account in accounts.items()}
+    # RFC 8620 section 2: keyed by capabilities "as found in accountCapabilities";
+    # "urn:ietf:params:jmap:core SHOULD NOT be present".
+    primary_capabilities = accounts_json[primary]["accountCapabilities"] if primary else {}
     session: dict[str, Any] = {
         "capabilities": capabilities,
-        "accounts": {jmap_id: _account_json(account) for jmap_id, account in accounts.items()},
-        "primaryAccounts": {name: primary for name in capabilities} if primary else {},
+        "accounts": accounts_json,
+        "primaryAccounts": {name: primary for name in primary_capabilities if name != CORE},
         "username": user.get_username(),
         **urls(),
     }
