@@ -47,11 +47,55 @@ def _not_request(detail: str) -> RequestError:
     return RequestError("notRequest", detail)
 
 
+class _NotIJson(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotIJson(f"{name} is not a JSON number")
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _NotIJson("an object has two members with the same name")
+    return result
+
+
+def _check_strings(value: Any) -> None:
+    """I-JSON (RFC 7493 section 2.1) forbids lone surrogates, which ``\\uD800`` escapes can produce."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            _check_string(item)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, member in item.items():
+                _check_string(key)
+                stack.append(member)
+
+
+def _check_string(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _NotIJson("a string contains a lone surrogate") from None
+
+
+def loads_i_json(body: bytes) -> Any:
+    """Parse I-JSON (RFC 7493): JSON without NaN/Infinity, duplicate names or lone surrogates."""
+    data = json.loads(body, parse_constant=_reject_constant, object_pairs_hook=_unique_members)
+    _check_strings(data)
+    return data
+
+
 def parse_request(body: bytes, max_calls: int) -> Request:
     """Parse and validate the request body's shape; raise RequestError if it is not a Request."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = loads_i_json(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, _NotIJson) as exc:
         raise RequestError("notJSON", f"The request body is not valid I-JSON: {exc}") from None
     if not isinstance(data, dict):
         raise _not_request("The request must be a JSON object")
