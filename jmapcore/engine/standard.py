@@ -201,21 +201,18 @@ class _object_savepoint:
         return False
 
 
-def _check_properties(datatype: DataType, data: dict[str, Any]) -> None:
-    unknown = [key for key in data if datatype.prop(key) is None]
-    if unknown:
-        raise SetError("invalidProperties", f"Unknown properties: {', '.join(unknown)}", unknown)
-
-
 def _create_one(
     ctx: Context, log: ChangeLog, datatype: DataType, account: Any, data: Any, extra: dict
 ) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SetError("invalidProperties", "A created object must be a JSON object")
-    _check_properties(datatype, data)
-    server_set = [key for key in data if datatype.prop(key).server_set]  # type: ignore[union-attr]
-    if server_set:
-        raise SetError("invalidProperties", "These properties are set by the server", server_set)
+    # RFC 8620 5.3: the SetError's ``properties`` lists *all* the invalid properties.
+    unknown = [key for key in data if datatype.prop(key) is None]
+    server_set = [key for key in data if key not in unknown and datatype.prop(key).server_set]  # type: ignore[union-attr]
+    if unknown or server_set:
+        reasons = [f"unknown: {', '.join(unknown)}"] if unknown else []
+        reasons += [f"set by the server: {', '.join(server_set)}"] if server_set else []
+        raise SetError("invalidProperties", "Properties " + "; ".join(reasons), unknown + server_set)
     obj, reported = datatype.create(ctx, log, account, data, extra)
     return {"id": datatype.to_id(obj.pk), **reported}
 
@@ -241,13 +238,15 @@ def _update_one(
         raise SetError("invalidPatch", "A PatchObject must be a JSON object")
     obj = _find(ctx, datatype, account, jmap_id)
     current = datatype.to_json(ctx, obj, datatype.property_names)
-    unknown = [path.split("/", 1)[0] for path in patch if datatype.prop(path.split("/", 1)[0]) is None]
-    if unknown:
-        raise SetError("invalidProperties", f"Unknown properties: {', '.join(unknown)}", unknown)
+    # Path errors first (RFC 8620 5.3: "All parts prior to the last [...] MUST already
+    # exist"), so "unknown/sub" is invalidPatch while a top-level "unknown" is invalidProperties.
     try:
         wanted = apply_patch(current, patch)
     except PatchError as error:
         raise SetError("invalidPatch", str(error)) from None
+    unknown = [key for key in wanted if datatype.prop(key) is None]
+    if unknown:
+        raise SetError("invalidProperties", f"Unknown properties: {', '.join(unknown)}", unknown)
     changes = {key: value for key, value in wanted.items() if value != current.get(key)}
     forbidden = [
         key
