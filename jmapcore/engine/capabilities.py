@@ -15,7 +15,8 @@ MAIL = "urn:ietf:params:jmap:mail"
 BLOB = "urn:ietf:params:jmap:blob"
 WEBSOCKET = "urn:ietf:params:jmap:websocket"
 
-MAX_MAILBOX_NAME_OCTETS = 490
+# Mailbox.name is a varchar(255): a limit in octets no larger than that always fits.
+MAX_MAILBOX_NAME_OCTETS = 255
 
 
 def session_capabilities() -> dict[str, dict[str, Any]]:
