@@ -1,0 +1,1 @@
+from tests.conformance.fixtures import *  # noqa: F403
