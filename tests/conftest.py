@@ -40,7 +40,8 @@ class LiveServer:
     env: dict[str, str]
 
 
-def server_env(port: int) -> dict[str, str]:
+def server_env(port: int, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's environment; ``overrides`` (e.g. smaller limits) win over everything."""
     env = os.environ.copy()
     env["DATABASE_NAME"] = settings.DATABASES["default"]["NAME"]
     if os.environ.get("DATABASE_URL"):
@@ -49,11 +50,12 @@ def server_env(port: int) -> dict[str, str]:
     env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     env["PORT"] = str(port)
     env["DATA_DIR"] = str(settings.DATA_DIR)
+    env.update(overrides or {})
     return env
 
 
-def start_daphne(port: int) -> LiveServer:
-    env = server_env(port)
+def start_daphne(port: int, overrides: dict[str, str] | None = None) -> LiveServer:
+    env = server_env(port, overrides)
     log = open(Path(settings.DATA_DIR) / f"test-daphne-{port}.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [
@@ -91,6 +93,27 @@ def stop_daphne(server: LiveServer) -> None:
         server.process.wait(10)
     except subprocess.TimeoutExpired:
         server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> Any:
+    """The test database, even when no collected test asks for the ``db`` fixture.
+
+    pytest-django only creates it for tests that use ``db`` (or a django_db
+    marker); live-server tests reach the database through the server and
+    ``django_db_blocker`` instead, and would otherwise write to the real one.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    database = settings.DATABASES["default"]
+    if database["NAME"] == database["TEST"]["NAME"]:
+        yield
+        return
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 from .accounts import Account, ApiToken, Domain
+from .blobs import AccountBlob, Blob
 from .changes import AccountState, Change
 from .mailbox import Mailbox
 
-__all__ = ["Account", "AccountState", "ApiToken", "Change", "Domain", "Mailbox"]
+__all__ = ["Account", "AccountBlob", "AccountState", "ApiToken", "Blob", "Change", "Domain", "Mailbox"]

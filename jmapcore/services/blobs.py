@@ -1,0 +1,332 @@
+"""The content-addressed blob store (RFC 8620 section 6): writing, reading, referencing, expiring.
+
+Bytes are written to a temporary file and fsynced outside any transaction; the
+short transaction that inserts the rows then only renames that file into place.
+The Blob row is locked (``SELECT ... FOR UPDATE``) while its file is placed or
+removed, so an upload and :func:`blobs_cleanup` never interleave on one blob:
+a committed Blob row always has its file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jmapcore.models import Account, AccountBlob, Blob
+
+ID_PREFIX = "G"
+CHUNK_SIZE = 64 * 1024
+TMP_DIR = "tmp"
+# Temporary files older than this were left by a crash and are swept by the cleanup.
+STALE_TMP_SECONDS = 24 * 3600
+_BLOB_ID = re.compile(r"^G([0-9a-f]{64})$")
+
+
+class BlobTooLarge(Exception):
+    """More octets than the writer's limit."""
+
+
+# ---------------------------------------------------------------- names
+
+
+def to_blob_id(sha256: str) -> str:
+    return ID_PREFIX + sha256
+
+
+def to_sha256(blob_id: str) -> str | None:
+    """The hash a blobId names, or None when it cannot name any blob of this server."""
+    match = _BLOB_ID.match(blob_id)
+    return match.group(1) if match else None
+
+
+def storage_name(sha256: str) -> str:
+    """Where the bytes live in the default storage: ``ab/cd/abcd…``."""
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def blob_path(sha256: str) -> Path:
+    return Path(default_storage.path(storage_name(sha256)))
+
+
+def _tmp_dir() -> Path:
+    path = Path(default_storage.path(TMP_DIR))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------- writing
+
+
+class BlobWriter:
+    """Streams octets to a temporary file, hashing them; refuses more than ``limit`` octets."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self.size = 0
+        self._hash = hashlib.sha256()
+        fd, name = tempfile.mkstemp(prefix="blob-", dir=_tmp_dir())
+        self.path = Path(name)
+        self._file: BinaryIO | None = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        if self.limit is not None and self.size + len(data) > self.limit:
+            raise BlobTooLarge(f"More than {self.limit} octets")
+        assert self._file is not None, "write after finish"
+        self._file.write(data)
+        self._hash.update(data)
+        self.size += len(data)
+
+    def finish(self) -> str:
+        """Flush and fsync; returns the SHA-256 of what was written."""
+        assert self._file is not None, "finish twice"
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        return self._hash.hexdigest()
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.discard()
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    blob_id: str
+    size: int
+    media_type: str
+
+
+def upload_expiry() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.JMAP_UPLOAD_TTL)
+
+
+def blob_store(account: Account, writer: BlobWriter, media_type: str) -> StoredBlob:
+    """Keep what ``writer`` wrote as an unreferenced upload of ``account`` (expiring, re-upload refreshes)."""
+    sha256 = writer.finish()
+    try:
+        with transaction.atomic():
+            _lock_blob(sha256, writer.size)
+            _place_file(writer.path, sha256)
+            _upsert_reference(account.pk, sha256, media_type, upload_expiry())
+    finally:
+        writer.discard()
+    return StoredBlob(to_blob_id(sha256), writer.size, media_type)
+
+
+def blob_store_bytes(account: Account, data: bytes, media_type: str) -> StoredBlob:
+    with BlobWriter() as writer:
+        writer.write(data)
+        return blob_store(account, writer, media_type)
+
+
+def _lock_blob(sha256: str, size: int) -> Blob:
+    """Insert the Blob row if missing and lock it; retries if a cleanup deletes it meanwhile."""
+    table = Blob._meta.db_table
+    for _ in range(5):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (sha256, size, created) VALUES (%s, %s, now()) "
+                "ON CONFLICT (sha256) DO NOTHING",
+                [sha256, size],
+            )
+        blob = Blob.objects.select_for_update().filter(pk=sha256).first()
+        if blob is not None:
+            return blob
+    raise RuntimeError(f"Blob {sha256} keeps disappearing")
+
+
+def _place_file(temporary: Path, sha256: str) -> None:
+    """Rename the written file into place unless identical content is already there."""
+    final = blob_path(sha256)
+    if final.exists():
+        return
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(temporary, final)
+    _fsync_dir(final.parent)
+
+
+def _upsert_reference(account_id: int, sha256: str, media_type: str, expires_at: datetime) -> None:
+    """Create the account's reference, or push its expiry later; a pinned reference stays pinned."""
+    table = AccountBlob._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (account_id, blob_id, media_type, expires_at, created)
+            VALUES (%s, %s, %s, %s, now())
+            ON CONFLICT (account_id, blob_id) DO UPDATE SET
+                media_type = EXCLUDED.media_type,
+                expires_at = CASE WHEN {table}.expires_at IS NULL THEN NULL
+                    ELSE GREATEST({table}.expires_at, EXCLUDED.expires_at) END
+            """,
+            [account_id, sha256, media_type[:255], expires_at],
+        )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _visible(now: datetime | None = None) -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now())
+
+
+def visible_blobs(account: Account, sha256s: Iterable[str]) -> dict[str, AccountBlob]:
+    """The account's live references among ``sha256s``, by hash (others' blobs are simply absent)."""
+    references = (
+        AccountBlob.objects.filter(_visible(), account=account, blob_id__in=list(sha256s))
+        .select_related("blob")
+        .order_by()
+    )
+    return {reference.blob_id: reference for reference in references}
+
+
+def visible_blob(account: Account, blob_id: str) -> AccountBlob | None:
+    sha256 = to_sha256(blob_id)
+    return visible_blobs(account, [sha256]).get(sha256) if sha256 else None
+
+
+def blob_open(sha256: str) -> BinaryIO:
+    return default_storage.open(storage_name(sha256), "rb")
+
+
+def blob_chunks(sha256: str, start: int, length: int) -> Iterator[bytes]:
+    """``length`` octets from ``start``, in chunks, never the whole blob in memory."""
+    with blob_open(sha256) as handle:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK_SIZE, remaining))
+            if not chunk:
+                raise OSError(f"Blob {sha256} is shorter than its recorded size")
+            remaining -= len(chunk)
+            yield chunk
+
+
+# ---------------------------------------------------------------- references
+
+
+def blob_copy(source: Account, target: Account, blob_ids: list[str]) -> tuple[list[str], list[str]]:
+    """Make the source's visible blobs visible to ``target`` too; returns (copied, not found) blobIds."""
+    wanted = {blob_id: to_sha256(blob_id) for blob_id in blob_ids}
+    found = visible_blobs(source, [sha256 for sha256 in wanted.values() if sha256])
+    expires_at = upload_expiry()
+    copied: list[str] = []
+    for blob_id, sha256 in wanted.items():
+        reference = found.get(sha256) if sha256 else None
+        if reference is not None and _reference_copy(reference, target, expires_at):
+            copied.append(blob_id)
+    return copied, [blob_id for blob_id in wanted if blob_id not in copied]
+
+
+def _reference_copy(reference: AccountBlob, target: Account, expires_at: datetime) -> bool:
+    with transaction.atomic():
+        # Lock, never re-insert: a row a cleanup just removed has no file any more.
+        locked = Blob.objects.select_for_update().filter(pk=reference.blob_id).values_list("pk", flat=True)
+        if locked.first() is None:
+            return False
+        _upsert_reference(target.pk, reference.blob_id, reference.media_type, expires_at)
+    return True
+
+
+def blob_pin(account: Account, blob_id: str) -> bool:
+    """Keep the blob for as long as a JMAP object of the account uses it. False if not visible."""
+    sha256 = to_sha256(blob_id)
+    if sha256 is None:
+        return False
+    return AccountBlob.objects.filter(_visible(), account=account, blob_id=sha256).update(expires_at=None) > 0
+
+
+def blob_release(account: Account, blob_id: str) -> None:
+    """The account's last object using the blob is gone: let it expire like a fresh upload.
+
+    Not deleted at once, so a create and a destroy in one method call can both use it.
+    """
+    sha256 = to_sha256(blob_id)
+    if sha256 is not None:
+        AccountBlob.objects.filter(account=account, blob_id=sha256, expires_at__isnull=True).update(
+            expires_at=upload_expiry()
+        )
+
+
+# ---------------------------------------------------------------- expiry
+
+
+@dataclass(frozen=True)
+class CleanupResult:
+    references: int
+    blobs: int
+    temporary_files: int
+
+
+def blobs_cleanup(now: datetime | None = None) -> CleanupResult:
+    """Delete expired references, then blobs (rows and files) no account references."""
+    now = now or timezone.now()
+    references, _ = AccountBlob.objects.filter(expires_at__lte=now).delete()
+    orphans = Blob.objects.filter(references__isnull=True).values_list("sha256", flat=True)
+    blobs = sum(_remove_if_unreferenced(sha256) for sha256 in list(orphans))
+    return CleanupResult(references, blobs, _sweep_temporary_files())
+
+
+def _remove_if_unreferenced(sha256: str) -> bool:
+    """Delete the row and its file, unless a reference appeared; a blob being uploaded is skipped."""
+    final = blob_path(sha256)
+    trash: Path | None = None
+    try:
+        with transaction.atomic():
+            blob = Blob.objects.select_for_update(skip_locked=True).filter(pk=sha256).first()
+            # Checked under the lock: an upload that committed a reference earlier is seen,
+            # and a later one waits for this transaction, then puts the file back in place.
+            if blob is None or AccountBlob.objects.filter(blob_id=sha256).exists():
+                return False
+            Blob.objects.filter(pk=sha256).delete()
+            if final.exists():
+                trash = _tmp_dir() / f"trash-{sha256}-{uuid.uuid4().hex}"
+                os.replace(final, trash)
+    except BaseException:
+        if trash is not None:
+            os.replace(trash, final)  # the row is back, so its file must be too
+        raise
+    if trash is not None:
+        trash.unlink(missing_ok=True)
+    return True
+
+
+def _sweep_temporary_files() -> int:
+    cutoff = time.time() - STALE_TMP_SECONDS
+    removed = 0
+    for path in _tmp_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
