@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Case, F, When
+
 from jmapcore.models import AccountState, Change
 from jmapcore.protocol.errors import MethodError
 
@@ -35,7 +37,17 @@ def parse_state(state: object) -> int | None:
 
 
 def changes_since(account_id: int, type_name: str, since_state: str, max_changes: int | None) -> ChangesSince:
-    """Changed object ids since ``since_state``; cost grows with the changes, not the objects."""
+    """Changed object ids since ``since_state``; cost grows with the changes, not the objects.
+
+    There is one row per object, at the modseq of its newest change, so an object
+    created after ``since`` and changed again later has its row beyond the creation.
+    Rows are therefore taken in the order of each object's *entry* into the window:
+    its creation if it was created after ``since``, else its newest change. Cutting
+    that order anywhere (for ``maxChanges``) gives an intermediate state at which the
+    client knows every object that existed then; cutting in plain modseq order would
+    leave out an object created before the cut and renamed after it, and later
+    report it as merely "updated" to a client that never heard of it.
+    """
     states, floors = type_states(account_id)
     current = states.get(type_name, 0)
     since = parse_state(since_state)
@@ -44,10 +56,14 @@ def changes_since(account_id: int, type_name: str, since_state: str, max_changes
             "cannotCalculateChanges",
             f"State {since_state!r} is unknown or too old; refetch all {type_name}",
         )
+    entry = Case(When(created_modseq__gt=since, then=F("created_modseq")), default=F("modseq"))
     rows = list(
         Change.objects.filter(account_id=account_id, type_name=type_name, modseq__gt=since)
-        .order_by("modseq")
-        .values_list("object_id", "modseq", "created_modseq", "full_modseq", "destroyed")[
+        # Created and destroyed since the client's state: the client never needs to hear of it.
+        .exclude(created_modseq__gt=since, destroyed=True)
+        .annotate(entry=entry)
+        .order_by("entry")
+        .values_list("object_id", "entry", "modseq", "created_modseq", "full_modseq", "destroyed")[
             : (max_changes + 1) if max_changes else None
         ]
     )
@@ -56,10 +72,9 @@ def changes_since(account_id: int, type_name: str, since_state: str, max_changes
         rows = rows[:max_changes]
     result = ChangesSince(old_state=since_state, new_state="", has_more=has_more)
     counts_only = True
-    for object_id, _modseq, created_modseq, full_modseq, destroyed in rows:
+    for object_id, _entry, _modseq, created_modseq, full_modseq, destroyed in rows:
         if created_modseq > since:
-            if not destroyed:
-                result.created.append(object_id)
+            result.created.append(object_id)
         elif destroyed:
             result.destroyed.append(object_id)
         else:
@@ -67,6 +82,8 @@ def changes_since(account_id: int, type_name: str, since_state: str, max_changes
             counts_only = counts_only and full_modseq <= since
     # Strict reading of RFC 8621 2.2: only counters changed, nothing created or destroyed.
     result.counts_only = counts_only and bool(result.updated) and not result.created and not result.destroyed
-    newest = rows[-1][1] if rows else since
-    result.new_state = str(newest if has_more else max(newest, current))
+    if has_more:
+        result.new_state = str(rows[-1][1])
+    else:
+        result.new_state = str(max([current, since, *(row[2] for row in rows)]))
     return result
