@@ -6,12 +6,38 @@ tests/conformance/ are not affected.
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 import pytest
 from django.contrib.auth.hashers import PBKDF2SHA1PasswordHasher
 from django.test.utils import override_settings
 
 from tests.conftest import JmapClient
+
+# Building an SSL context (loading the CA bundle) costs ~40 ms per httpx.Client; the
+# suite only speaks plain HTTP on loopback, so every client shares this one.
+SHARED_SSL_CONTEXT = ssl.create_default_context()
+
+
+class Client(JmapClient):
+    """tests.conftest.JmapClient on an httpx.Client that reuses SHARED_SSL_CONTEXT."""
+
+    def __init__(self, server, account) -> None:
+        self.server = server
+        self.account = account
+        self.account_id = account.account_id
+        self.http = httpx.Client(
+            base_url=server.url,
+            headers={"Authorization": f"Bearer {account.token}"},
+            timeout=30,
+            verify=SHARED_SSL_CONTEXT,
+        )
+
+
+def http_client(server) -> httpx.Client:
+    """An HTTP client without credentials."""
+    return httpx.Client(base_url=server.url, timeout=30, verify=SHARED_SSL_CONTEXT)
 
 
 class FastPBKDF2PasswordHasher(PBKDF2SHA1PasswordHasher):
@@ -33,9 +59,16 @@ def fast_password_hashing():
 
 
 @pytest.fixture
+def jmap(jmap_server, account):
+    client = Client(jmap_server, account)
+    yield client
+    client.close()
+
+
+@pytest.fixture
 def other_jmap(jmap_server, make_account):
     """A client for a second, unrelated account."""
-    client = JmapClient(jmap_server, make_account())
+    client = Client(jmap_server, make_account())
     yield client
     client.close()
 
@@ -50,7 +83,7 @@ def session(jmap) -> dict:
 @pytest.fixture
 def anonymous(jmap_server):
     """An HTTP client with no credentials."""
-    with httpx.Client(base_url=jmap_server.url, timeout=30) as client:
+    with http_client(jmap_server) as client:
         yield client
 
 

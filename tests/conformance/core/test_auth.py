@@ -8,6 +8,7 @@ import httpx
 import pytest
 from django.conf import settings
 
+from tests.conformance.fixtures import http_client
 from tests.conftest import CORE
 
 ECHO = {"using": [CORE], "methodCalls": [["Core/echo", {"ok": True}, "0"]]}
@@ -117,7 +118,7 @@ def login(client: httpx.Client, username: str, password: str) -> None:
 
 
 def test_session_cookie_reads_the_session_resource(jmap_server, account):
-    with httpx.Client(base_url=jmap_server.url, timeout=30) as browser:
+    with http_client(jmap_server) as browser:
         login(browser, account.address, account.password)
         response = browser.get("/.well-known/jmap")
         assert response.status_code == 200
@@ -125,7 +126,7 @@ def test_session_cookie_reads_the_session_resource(jmap_server, account):
 
 
 def test_session_cookie_on_the_api_requires_the_csrf_token(jmap_server, account):
-    with httpx.Client(base_url=jmap_server.url, timeout=30) as browser:
+    with http_client(jmap_server) as browser:
         login(browser, account.address, account.password)
         without = browser.post("/jmap/api/", json=ECHO)
         assert without.status_code == 403
