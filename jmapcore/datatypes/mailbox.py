@@ -159,9 +159,15 @@ class MailboxType(DataType):
             return not any(results)
         for key, value in filter.items():
             if key == "parentId":
-                wanted = self.to_pk(ctx.resolve_id(value) or "") if value is not None else None
-                if mailbox.parent_id != wanted:
-                    return False
+                if value is None:
+                    if mailbox.parent_id is not None:
+                        return False
+                else:
+                    # An id that names no Mailbox matches nothing (not the top level).
+                    resolved = ctx.resolve_id(value)
+                    wanted = self.to_pk(resolved) if resolved else None
+                    if wanted is None or mailbox.parent_id != wanted:
+                        return False
             elif (
                 (key == "name" and not matches_substring(mailbox.name, value))
                 or (key == "role" and mailbox.role != value)
