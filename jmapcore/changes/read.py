@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Case, F, When
 
 from jmapcore.models import AccountState, Change
@@ -19,6 +22,21 @@ class ChangesSince:
     updated: list[int] = field(default_factory=list)
     destroyed: list[int] = field(default_factory=list)
     counts_only: bool = False  # every updated object changed only its counters
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Run several reads against one snapshot of the database (REPEATABLE READ).
+
+    Inside an outer transaction (a write, or a test) that transaction's view rules.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def type_states(account_id: int) -> tuple[dict[str, int], dict[str, int]]:

@@ -147,6 +147,22 @@ class MailboxType(DataType):
             matching = {pk for pk in matching if self._ancestors_match(mailboxes, pk, matching)}
         return [mailbox.pk for mailbox in ordered if mailbox.pk in matching]
 
+    def query_dependents(self, ctx: Context, account: Account, changed: set[int], args: dict) -> set[int]:
+        """In tree queries a Mailbox's place depends on its ancestors: re-place the descendants."""
+        if not (args.get("sortAsTree") or args.get("filterAsTree")) or not changed:
+            return set()
+        children: dict[int | None, list[int]] = {}
+        for pk, parent in Mailbox.objects.filter(account=account).values_list("pk", "parent_id"):
+            children.setdefault(parent, []).append(pk)
+        found: set[int] = set()
+        stack = [child for pk in changed for child in children.get(pk, [])]
+        while stack:
+            pk = stack.pop()
+            if pk not in found:
+                found.add(pk)
+                stack.extend(children.get(pk, []))
+        return found
+
     def _matches(self, ctx: Context, mailbox: Mailbox, filter: FilterTree | None) -> bool:
         if filter is None:
             return True

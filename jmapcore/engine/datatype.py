@@ -100,6 +100,14 @@ class DataType(ABC):
         """Every matching pk, sorted. Types without /query never get here."""
         raise MethodError("unknownMethod", f"{self.name}/query is not supported")
 
+    def query_dependents(self, ctx: Context, account: Account, changed: set[int], args: dict) -> set[int]:
+        """Objects whose place in a query with these ``args`` may depend on the changed ones.
+
+        /queryChanges re-places every changed object; when one object's filter match or
+        sort position depends on others' properties, override this to name those others.
+        """
+        return set()
+
     # ----- writes (inside the account's write transaction) -----
     def order_creates(self, create: dict[str, Any]) -> list[str]:
         """The order to create in, so a creation id is created before it is referenced."""

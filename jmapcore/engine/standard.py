@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from jmapcore.changes.log import ChangeLog, account_write
-from jmapcore.changes.read import changes_since, current_state, parse_state
+from jmapcore.changes.read import changes_since, current_state, parse_state, snapshot
 from jmapcore.protocol.errors import MethodError, SetError
 from jmapcore.protocol.patch import PatchError, apply_patch
 
@@ -324,15 +324,22 @@ def standard_query_changes(ctx: Context, datatype: DataType, raw: dict[str, Any]
     account, filter_, sort, extra = _query_arguments(ctx, datatype, args)
     since = args.string("sinceQueryState", required=True)
     max_changes = args.integer("maxChanges", minimum=1)
-    args.any("upToId")  # only a hint; our sorts and filters include mutable properties
+    args.string("upToId")  # only a hint; our sorts and filters include mutable properties
     calculate_total = args.boolean("calculateTotal")
     args.finish()
     if parse_state(since) is None:
         raise MethodError("cannotCalculateChanges", f"Unknown query state {since!r}")
-    changes = changes_since(account.pk, datatype.name, since, None)  # type: ignore[arg-type]
-    pks = datatype.query(ctx, account, filter_, sort, extra)
-    touched = set(changes.updated) | set(changes.created)
-    removed = [datatype.to_id(pk) for pk in [*changes.updated, *changes.destroyed]]
+    # One snapshot for the change log and the query: indexes in ``added`` are then
+    # positions at exactly ``newQueryState``, whatever commits meanwhile.
+    with snapshot():
+        changes = changes_since(account.pk, datatype.name, since, None)  # type: ignore[arg-type]
+        pks = datatype.query(ctx, account, filter_, sort, extra)
+        changed = set(changes.updated) | set(changes.created)
+        # Objects that did not change but may have moved because others did (a
+        # Mailbox whose parent was renamed, in a sortAsTree query) are re-placed too.
+        dependents = datatype.query_dependents(ctx, account, changed, extra) - changed
+    touched = changed | dependents
+    removed = [datatype.to_id(pk) for pk in [*changes.updated, *changes.destroyed, *sorted(dependents)]]
     added = [{"id": datatype.to_id(pk), "index": index} for index, pk in enumerate(pks) if pk in touched]
     if max_changes is not None and len(removed) + len(added) > max_changes:
         raise MethodError("tooManyChanges", f"More than {max_changes} changes")
