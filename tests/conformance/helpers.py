@@ -108,8 +108,14 @@ def splice(old_ids: list[str], removed: list[str], added: list[dict], total: int
 
 
 def apply_changes(snapshot: dict[str, dict], changes: dict, fetched: list[dict]) -> dict[str, dict]:
-    """A stale Mailbox/get snapshot brought forward with /changes and a /get of what changed."""
+    """A stale Mailbox/get snapshot brought forward with /changes and a /get of what changed.
+
+    Like a strict client, it insists that a created id is new to it and an updated id
+    is one it has: a /changes page must describe a state the client can be in.
+    """
     result = {key: dict(value) for key, value in snapshot.items()}
+    assert not set(changes["created"]) & set(result), ("created, but already known", changes)
+    assert set(changes["updated"]) <= set(result), ("updated, but never seen", changes)
     for destroyed in changes["destroyed"]:
         result.pop(destroyed, None)
     for mailbox in fetched:
