@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import itertools
 from typing import Any
 
 
@@ -22,13 +21,18 @@ def apply_patch(obj: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     A ``null`` value removes the member (resets it to its default, for the
     caller to decide). No path may be a prefix of another in the same patch.
     """
-    paths = sorted(patch)
-    for before, after in itertools.pairwise(paths):
-        if after.startswith(before + "/"):
-            raise PatchError(f"patch path {before!r} is a prefix of {after!r}")
+    parsed = {path: tuple(_unescape(t) for t in path.split("/")) for path in patch}
+    # Compare whole tokens: "a" is a prefix of "a/b" but not of "ab". Any path's proper
+    # prefixes are checked against the set of all paths, so order does not matter.
+    all_tokens = set(parsed.values())
+    for path, tokens in parsed.items():
+        for length in range(1, len(tokens)):
+            if tokens[:length] in all_tokens:
+                before = "/".join(t.replace("~", "~0").replace("/", "~1") for t in tokens[:length])
+                raise PatchError(f"patch path {before!r} is a prefix of {path!r}")
     result = copy.deepcopy(obj)
     for path, value in patch.items():
-        tokens = [_unescape(t) for t in path.split("/")]
+        tokens = list(parsed[path])
         target = result
         for token in tokens[:-1]:
             if not isinstance(target, dict) or token not in target or not isinstance(target[token], dict):
