@@ -396,11 +396,20 @@ def test_moving_a_mailbox_under_itself_or_a_descendant_is_invalid_properties(jma
         {"name/first": "x"},
         {"myRights/mayDelete/deeper": True},
         {"myRights": dict.fromkeys(RIGHTS, True), "myRights/mayRename": True},
+        {"myRights/mayRename": True, "myRights-": 1, "myRights": dict.fromkeys(RIGHTS, True)},
         {"noSuchProperty/sub": 1},
         "not an object",
         ["name", "x"],
     ],
-    ids=["into-a-string", "into-a-boolean", "prefix-of-another-path", "missing-parent", "string", "array"],
+    ids=[
+        "into-a-string",
+        "into-a-boolean",
+        "prefix-of-another-path",
+        "prefix-of-a-path-sorted-apart",
+        "missing-parent",
+        "string",
+        "array",
+    ],
 )
 def test_invalid_patch_is_invalid_patch(jmap, patch):
     mailbox = create_mailbox(jmap, "Patched")
