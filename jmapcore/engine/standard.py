@@ -71,6 +71,13 @@ def standard_get(ctx: Context, datatype: DataType, raw: dict[str, Any]) -> dict[
     not_found: list[str] = []
     if ids is None:
         objects = list(datatype.fetch(ctx, account, None).values())
+        # RFC 8620 5.1: ids null returns all records "if [...] the number of records
+        # does not exceed the maxObjectsInGet limit".
+        if len(objects) > settings.JMAP_MAX_OBJECTS_IN_GET:
+            raise MethodError(
+                "requestTooLarge",
+                f"More than {settings.JMAP_MAX_OBJECTS_IN_GET} objects; use {datatype.name}/query to page",
+            )
     else:
         pairs = _resolve_ids(ctx, datatype, list(dict.fromkeys(ids)))
         found = datatype.fetch(ctx, account, [pk for _, pk in pairs if pk is not None])

@@ -1,27 +1,19 @@
 """The change log below the API: counts-only changes, modseqs and intermediate states.
 
 Count-only Mailbox changes come from Email delivery, which does not exist yet, so
-they are made here directly through the change log, and checked both at the
-change-log level and through the engine (Mailbox/changes updatedProperties feeding
-Mailbox/get properties, RFC 8621 section 2.2).
+they are made here directly through the change log (see also test_engine.py).
 """
 
 from __future__ import annotations
 
 import pytest
 
-import jmapcore.datatypes  # noqa: F401  (registers the methods)
 from jmapcore.changes.log import account_write
-from jmapcore.changes.read import changes_since, current_state
-from jmapcore.engine.capabilities import CORE, MAIL
-from jmapcore.engine.context import Context
-from jmapcore.engine.dispatch import run_request
+from jmapcore.changes.read import changes_since
 from jmapcore.models import Change, Mailbox
-from jmapcore.protocol.request import Invocation, Request
 from jmapcore.services.accounts import account_create
 from jmapcore.services.mailboxes import mailbox_create, mailbox_destroy, mailbox_update
-
-COUNTS = ["totalEmails", "unreadEmails", "totalThreads", "unreadThreads"]
+from tests.jmapcore.mailbox_counts import deliver, state
 
 
 @pytest.fixture
@@ -32,19 +24,6 @@ def account(db):
 @pytest.fixture
 def inbox(account) -> Mailbox:
     return Mailbox.objects.get(account=account, role="inbox")
-
-
-def state(account) -> str:
-    return current_state(account.pk, "Mailbox")
-
-
-def deliver(account, mailbox: Mailbox, total: int = 1, unread: int = 1) -> None:
-    """What Email delivery will do to a Mailbox: bump its counters, as a counts-only change."""
-    with account_write(account.pk) as log:
-        Mailbox.objects.filter(pk=mailbox.pk).update(
-            total_emails=total, unread_emails=unread, total_threads=total, unread_threads=unread
-        )
-        log.updated("Mailbox", mailbox.pk, counts_only=True)
 
 
 def rename(account, mailbox: Mailbox, name: str) -> None:
@@ -153,62 +132,3 @@ def test_an_object_created_before_a_cut_and_changed_after_it_is_created_in_the_f
     page3 = changes_since(account.pk, "Mailbox", page2.new_state, 1)
     assert (page3.created, page3.updated, page3.has_more) == ([], [first.pk], False)
     assert page3.new_state == state(account)
-
-
-def run(account, calls: list[list]) -> list[list]:
-    ctx = Context(user=account.user, accounts={account.jmap_id: account}, using=frozenset([CORE, MAIL]))
-    request = Request(using=[CORE, MAIL], method_calls=[Invocation(*call) for call in calls])
-    return [r.to_json() for r in run_request(ctx, request, "session").method_responses]
-
-
-def test_updated_properties_feed_mailbox_get_properties(account, inbox):
-    """The RFC 8621 section 2.2 example, end to end through the engine."""
-    since = state(account)
-    deliver(account, inbox, total=16307, unread=13905)
-    responses = run(
-        account,
-        [
-            ["Mailbox/changes", {"accountId": account.jmap_id, "sinceState": since}, "0"],
-            [
-                "Mailbox/get",
-                {
-                    "accountId": account.jmap_id,
-                    "#ids": {"resultOf": "0", "name": "Mailbox/changes", "path": "/updated"},
-                    "#properties": {"resultOf": "0", "name": "Mailbox/changes", "path": "/updatedProperties"},
-                },
-                "1",
-            ],
-        ],
-    )
-    changes, get = responses[0][1], responses[1][1]
-    assert changes["updatedProperties"] == COUNTS
-    assert changes["updated"] == [f"M{inbox.pk}"]
-    assert get["list"] == [
-        {
-            "id": f"M{inbox.pk}",
-            "totalEmails": 16307,
-            "unreadEmails": 13905,
-            "totalThreads": 16307,
-            "unreadThreads": 13905,
-        }
-    ]
-
-
-def test_mailbox_with_emails_needs_on_destroy_remove_emails(account):
-    with account_write(account.pk) as log:
-        full = mailbox_create(log, account, name="Full")
-    deliver(account, full, total=3, unread=0)
-    mailbox_id = f"M{full.pk}"
-    refused = run(account, [["Mailbox/set", {"accountId": account.jmap_id, "destroy": [mailbox_id]}, "0"]])
-    assert refused[0][1]["notDestroyed"][mailbox_id]["type"] == "mailboxHasEmail"
-    done = run(
-        account,
-        [
-            [
-                "Mailbox/set",
-                {"accountId": account.jmap_id, "destroy": [mailbox_id], "onDestroyRemoveEmails": True},
-                "0",
-            ]
-        ],
-    )
-    assert done[0][1]["destroyed"] == [mailbox_id]
