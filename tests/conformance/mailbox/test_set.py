@@ -614,3 +614,43 @@ def test_set_needs_the_mail_capability(jmap):
         [["Mailbox/set", {"accountId": jmap.account_id, "create": {"k": {"name": "x"}}}, "0"]], using=[CORE]
     )
     assert body["methodResponses"][0][1]["type"] == "unknownMethod"
+
+
+# ----------------------------------------------------------------- names and references
+
+
+def test_names_are_stored_in_nfc_and_compared_that_way(jmap):
+    """RFC 8621 2: the name MUST be Net-Unicode (RFC 5198), which is NFC-normalised."""
+    decomposed = "Cafe\u0301"
+    mailbox = create_mailbox(jmap, decomposed)
+    assert mailboxes(jmap)[mailbox]["name"] == "Caf\u00e9"
+    create_error(jmap, {"name": "Caf\u00e9"}, "invalidProperties", ["name"])
+
+
+@pytest.mark.parametrize("name", ["a\u0007b", "line\nbreak", "nul\u0000", "tab\there"])
+def test_names_with_control_characters_are_rejected(jmap, name):
+    """Net-Unicode (RFC 5198) excludes control characters; RFC 8621 lets servers reject them."""
+    create_error(jmap, {"name": name}, "invalidProperties", ["name"])
+
+
+def test_update_may_reference_a_mailbox_created_in_the_same_call(jmap):
+    """RFC 8620 5.3: creates happen before their creation ids are referenced by an update."""
+    existing = create_mailbox(jmap, "Existing")
+    response = mailbox_set(
+        jmap, update={existing: {"parentId": "#new"}}, create={"new": {"name": "New parent"}}
+    )
+    assert response["notUpdated"] is None and response["notCreated"] is None, response
+    assert mailboxes(jmap)[existing]["parentId"] == response["created"]["new"]["id"]
+
+
+def test_swapping_two_sibling_names_in_one_call(jmap):
+    """RFC 8620 5.3 allows the invalid intermediate state only if the final state is valid;
+    otherwise each change is processed in turn. Either way no two siblings share a name."""
+    ids = create_mailboxes(jmap, {"a": {"name": "A"}, "b": {"name": "B"}})
+    response = mailbox_set(jmap, update={ids["a"]: {"name": "B"}, ids["b"]: {"name": "A"}})
+    names = sorted(m["name"] for m in mailboxes(jmap).values() if m["id"] in ids.values())
+    assert len(set(names)) == 2
+    if response["notUpdated"]:
+        assert all(e["type"] == "invalidProperties" for e in response["notUpdated"].values())
+    else:
+        assert names == ["A", "B"]
