@@ -41,6 +41,15 @@ SESSION_EXTENSIONS: dict[str, Any] = {}
 ACCOUNT_EXTENSIONS: dict[str, Any] = {}
 
 
+def _websocket_capability() -> dict[str, Any]:
+    """RFC 8887 section 3: where to open JMAP over WebSocket, with push on it."""
+    scheme, rest = settings.PUBLIC_URL.split("://", 1)
+    return {"url": f"{'wss' if scheme == 'https' else 'ws'}://{rest}/jmap/ws/", "supportsPush": True}
+
+
+SESSION_EXTENSIONS[WEBSOCKET] = _websocket_capability
+
+
 def _extension_session_capabilities() -> dict[str, dict[str, Any]]:
     return {name: build() for name, build in SESSION_EXTENSIONS.items()}
 

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from jmapcore.protocol.errors import RequestError
 from jmapcore.protocol.request import parse_request
 from jmapcore.selectors.accounts import accessible_accounts
 
-from .auth import AuthFailed, authenticate
+from .auth import AuthFailed, Caller, authenticate
 from .responses import json_response, request_error_response
 from .session import build_session, session_view
 
@@ -44,6 +45,22 @@ def concurrency_slot(user_id: int) -> Iterator[None]:
             _running[user_id] -= 1
 
 
+def execute_request(caller: Caller, body: bytes) -> dict[str, Any]:
+    """Run one JMAP Request given as raw JSON: the Response object, or RequestError.
+
+    Shared by the HTTP endpoint and JMAP over WebSocket (RFC 8887), which checks no
+    Content-Type and ignores the extra ``@type`` and ``id`` members of its Request.
+    """
+    if len(body) > settings.JMAP_MAX_SIZE_REQUEST:
+        raise RequestError("limit", "The request is too large", limit="maxSizeRequest")
+    jmap_request = parse_request(body, settings.JMAP_MAX_CALLS_IN_REQUEST)
+    with concurrency_slot(caller.user.pk):
+        accounts = accessible_accounts(caller.user)
+        ctx = Context(user=caller.user, accounts=accounts, using=frozenset(jmap_request.using))
+        session_state = build_session(caller.user, accounts)["state"]
+        return run_request(ctx, jmap_request, session_state).to_json()
+
+
 @csrf_exempt
 def api_view(request: HttpRequest) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
@@ -61,15 +78,7 @@ def api_view(request: HttpRequest) -> HttpResponse:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.JMAP_MAX_SIZE_REQUEST:
             raise RequestError("limit", "The request is too large", limit="maxSizeRequest")
-        body = request.body
-        if len(body) > settings.JMAP_MAX_SIZE_REQUEST:
-            raise RequestError("limit", "The request is too large", limit="maxSizeRequest")
-        jmap_request = parse_request(body, settings.JMAP_MAX_CALLS_IN_REQUEST)
-        with concurrency_slot(caller.user.pk):
-            accounts = accessible_accounts(caller.user)
-            ctx = Context(user=caller.user, accounts=accounts, using=frozenset(jmap_request.using))
-            session_state = build_session(caller.user, accounts)["state"]
-            response = run_request(ctx, jmap_request, session_state)
+        response = execute_request(caller, request.body)
     except RequestError as error:
         return request_error_response(error)
-    return json_response(response.to_json())
+    return json_response(response)

@@ -28,7 +28,9 @@ def site_processes(port: int) -> list[list[str]]:
             "-p",
             str(port),
             "webmail.asgi:application",
-        ]
+        ],
+        # Exactly one: it sends PushSubscription messages for every web process.
+        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "pushworker"],
     ]
 
 
