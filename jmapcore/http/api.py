@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -78,7 +79,11 @@ def api_view(request: HttpRequest) -> HttpResponse:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.JMAP_MAX_SIZE_REQUEST:
             raise RequestError("limit", "The request is too large", limit="maxSizeRequest")
-        response = execute_request(caller, request.body)
+        try:
+            body = request.body
+        except RequestDataTooBig:  # a chunked body has no Content-Length to check first
+            raise RequestError("limit", "The request is too large", limit="maxSizeRequest") from None
+        response = execute_request(caller, body)
     except RequestError as error:
         return request_error_response(error)
     return json_response(response)

@@ -48,3 +48,17 @@ def test_request_of_exactly_max_size_request_is_accepted(jmap, session):
     )
     assert response.status_code == 200, response.text[:500]
     assert response.json()["methodResponses"] == [["Core/echo", {}, "0"]]
+
+
+def test_chunked_request_larger_than_max_size_request_is_a_limit_error(jmap, session):
+    """Without a Content-Length the server only learns the size while reading."""
+    limit = session["capabilities"][CORE]["maxSizeRequest"]
+    body = padded_request(limit + 64 * 1024)
+
+    def chunks():
+        for start in range(0, len(body), 256 * 1024):
+            yield body[start : start + 256 * 1024]
+
+    response = jmap.http.post("/jmap/api/", content=chunks(), headers={"Content-Type": "application/json"})
+    problem = assert_problem(response, "limit")
+    assert problem["limit"] == "maxSizeRequest"
