@@ -145,36 +145,46 @@ def standard_set(ctx: Context, datatype: DataType, raw: dict[str, Any]) -> dict[
     not_created: dict[str, Any] = {}
     not_updated: dict[str, Any] = {}
     not_destroyed: dict[str, Any] = {}
-    with account_write(account.pk) as log:
-        old_state = log.state_of(datatype.name)
-        if if_in_state is not None and if_in_state != old_state:
-            raise MethodError("stateMismatch", f"The {datatype.name} state is {old_state}, not {if_in_state}")
-        response["oldState"] = old_state
-        for creation_id in datatype.order_creates(create):
-            data = create[creation_id]
-            try:
-                with _object_savepoint(log, datatype):
-                    created[creation_id] = _create_one(ctx, log, datatype, account, data, extra)
-                ctx.created_ids[creation_id] = created[creation_id]["id"]
-            except SetError as error:
-                not_created[creation_id] = error.to_json()
-        for given_id, patch in update.items():
-            shown = ctx.resolve_id(given_id) or given_id
-            try:
-                with _object_savepoint(log, datatype):
-                    updated[shown] = _update_one(ctx, log, datatype, account, shown, patch, extra)
-            except SetError as error:
-                not_updated[shown] = error.to_json()
-        shown_ids = [ctx.resolve_id(given_id) or given_id for given_id in dict.fromkeys(destroy)]
-        for shown in datatype.order_destroys(ctx, account, shown_ids):
-            try:
-                with _object_savepoint(log, datatype):
-                    _destroy_one(ctx, log, datatype, account, shown, extra)
-                destroyed.append(shown)
-            except SetError as error:
-                not_destroyed[shown] = error.to_json()
-        log.flush()
-        response["newState"] = log.state_of(datatype.name)
+    # Creation ids become visible to later calls only if the transaction commits: a
+    # method that fails (serverFail) leaves no id behind that names nothing.
+    created_ids_before = dict(ctx.created_ids)
+    try:
+        with account_write(account.pk) as log:
+            old_state = log.state_of(datatype.name)
+            if if_in_state is not None and if_in_state != old_state:
+                raise MethodError(
+                    "stateMismatch", f"The {datatype.name} state is {old_state}, not {if_in_state}"
+                )
+            response["oldState"] = old_state
+            for creation_id in datatype.order_creates(create):
+                data = create[creation_id]
+                try:
+                    with _object_savepoint(log, datatype):
+                        created[creation_id] = _create_one(ctx, log, datatype, account, data, extra)
+                    ctx.created_ids[creation_id] = created[creation_id]["id"]
+                except SetError as error:
+                    not_created[creation_id] = error.to_json()
+            for given_id, patch in update.items():
+                shown = ctx.resolve_id(given_id) or given_id
+                try:
+                    with _object_savepoint(log, datatype):
+                        updated[shown] = _update_one(ctx, log, datatype, account, shown, patch, extra)
+                except SetError as error:
+                    not_updated[shown] = error.to_json()
+            shown_ids = [ctx.resolve_id(given_id) or given_id for given_id in dict.fromkeys(destroy)]
+            for shown in datatype.order_destroys(ctx, account, shown_ids):
+                try:
+                    with _object_savepoint(log, datatype):
+                        _destroy_one(ctx, log, datatype, account, shown, extra)
+                    destroyed.append(shown)
+                except SetError as error:
+                    not_destroyed[shown] = error.to_json()
+            log.flush()
+            response["newState"] = log.state_of(datatype.name)
+    except BaseException:
+        ctx.created_ids.clear()
+        ctx.created_ids.update(created_ids_before)
+        raise
     response.update(
         created=created or None,
         updated=updated or None,

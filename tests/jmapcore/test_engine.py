@@ -100,3 +100,39 @@ def test_get_of_all_objects_beyond_max_objects_in_get_is_request_too_large(accou
     response = run(account, [get_all])[0]
     assert response[0] == "error"
     assert response[1]["type"] == "requestTooLarge"
+
+
+def test_a_set_that_fails_unexpectedly_changes_nothing_and_leaves_no_creation_id(account, monkeypatch):
+    """RFC 8620 3.6.2: after serverFail 'the method call made no changes to the server's state'."""
+    from jmapcore.datatypes.mailbox import MailboxType
+
+    def explode(self, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(MailboxType, "destroy", explode)
+    trash = Mailbox.objects.get(account=account, role="trash")
+    before = state(account)
+    ctx = Context(user=account.user, accounts={account.jmap_id: account}, using=frozenset([CORE, MAIL]))
+    request = Request(
+        using=[CORE, MAIL],
+        method_calls=[
+            Invocation(
+                "Mailbox/set",
+                {
+                    "accountId": account.jmap_id,
+                    "create": {"k": {"name": "Doomed"}},
+                    "destroy": [f"M{trash.pk}"],
+                },
+                "0",
+            ),
+            Invocation("Mailbox/get", {"accountId": account.jmap_id, "ids": ["#k"]}, "1"),
+        ],
+        created_ids={},
+    )
+    response = run_request(ctx, request, "session").to_json()
+    failed, get = response["methodResponses"]
+    assert failed[0] == "error" and failed[1]["type"] == "serverFail"
+    assert get[1]["list"] == [] and get[1]["notFound"] == ["#k"]
+    assert response["createdIds"] == {}
+    assert state(account) == before
+    assert not Mailbox.objects.filter(account=account, name="Doomed").exists()
