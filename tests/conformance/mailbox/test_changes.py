@@ -270,7 +270,10 @@ def test_sync_in_one_request_with_back_references(jmap):
             ["Mailbox/changes", {"accountId": jmap.account_id, "sinceState": since}, "0"],
             [
                 "Mailbox/get",
-                {"accountId": jmap.account_id, "#ids": {"resultOf": "0", "name": "Mailbox/changes", "path": "/created"}},
+                {
+                    "accountId": jmap.account_id,
+                    "#ids": {"resultOf": "0", "name": "Mailbox/changes", "path": "/created"},
+                },
                 "1",
             ],
             [
