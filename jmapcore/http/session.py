@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from jmapcore.engine.capabilities import CORE, account_capabilities, session_capabilities
+from jmapcore.engine.capabilities import account_capabilities, session_capabilities
 from jmapcore.models import Account
 from jmapcore.selectors.accounts import accessible_accounts
 
@@ -47,7 +47,9 @@ def build_session(user, accounts: dict[str, Account]) -> dict[str, Any]:
     session: dict[str, Any] = {
         "capabilities": capabilities,
         "accounts": accounts_json,
-        "primaryAccounts": {name: primary for name in primary_capabilities if name != CORE},
+        # RFC 8620 says core SHOULD NOT be listed; it is on purpose (the product's brief):
+        # several clients look up the account for uploads and Core/echo there.
+        "primaryAccounts": {name: primary for name in primary_capabilities},
         "username": user.get_username(),
         **urls(),
     }
