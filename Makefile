@@ -17,8 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 run: setup
 	$(PY) manage.py runsite
 
+# Tests keep their blobs apart from the site's (they share the embedded PostgreSQL
+# cluster, in a database of their own).
 test: setup lint
-	$(PY) -m pytest
+	BLOB_DIR=$(CURDIR)/var/test-blobs $(PY) -m pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .

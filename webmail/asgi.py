@@ -9,6 +9,7 @@ django_asgi = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from jmapcore.http.fastpath import FastPathApp  # noqa: E402
 from jmapcore.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi, "websocket": websocket_application()})
+application = ProtocolTypeRouter({"http": FastPathApp(django_asgi), "websocket": websocket_application()})

@@ -113,6 +113,9 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault(
     "pool", {"min_size": 1, "max_size": env.int("DB_POOL_SIZE", default=10)}
 )
+# Server-side binding lets psycopg prepare statements it sees repeatedly, so the hot
+# queries of the sync paths skip PostgreSQL's planner.
+DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_jmap")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -166,7 +169,7 @@ STATICFILES_DIRS = [d for d in [BASE_DIR / "frontend" / "dist"] if d.exists()]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(DATA_DIR / "blobs")},
+        "OPTIONS": {"location": env.str("BLOB_DIR", default=str(DATA_DIR / "blobs"))},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
