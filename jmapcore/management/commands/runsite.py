@@ -18,19 +18,12 @@ from jmapcore.services.accounts import account_create
 
 def site_processes(port: int) -> list[list[str]]:
     """The processes of a running site; later services (SMTP, delivery worker) add theirs."""
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    web = [sys.executable, "-m", "daphne", "-b", settings.BIND_ADDRESS, "-p", str(port), "--proxy-headers"]
     return [
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "webmail.asgi:application",
-        ],
+        [*web, "webmail.asgi:application"],
         # Exactly one: it sends PushSubscription messages for every web process.
-        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "pushworker"],
+        [sys.executable, manage, "pushworker"],
     ]
 
 
