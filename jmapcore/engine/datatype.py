@@ -138,6 +138,18 @@ class DataType(ABC):
         """Apply changed client-settable properties; return properties changed as a side effect."""
         raise SetError("forbidden", f"{self.name} objects cannot be changed")
 
+    def copy(
+        self,
+        ctx: Context,
+        log: ChangeLog,
+        from_account: Account,
+        account: Account,
+        original: Any,
+        overrides: dict,
+    ) -> tuple[Any, dict]:
+        """Copy ``original`` into ``account`` with ``overrides``; as create, returns (object, reported)."""
+        raise SetError("forbidden", f"{self.name} objects cannot be copied")
+
     def destroy(self, ctx: Context, log: ChangeLog, account: Account, obj: Any, args: dict) -> None:
         raise SetError("forbidden", f"{self.name} objects cannot be destroyed")
 

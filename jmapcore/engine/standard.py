@@ -23,7 +23,10 @@ DEFAULT_MAX_CHANGES = 5000
 
 
 def handler_for(verb: str, datatype: DataType) -> Callable[[Context, dict[str, Any]], dict[str, Any]]:
+    from .copy import standard_copy
+
     implementation = {
+        "copy": standard_copy,
         "get": standard_get,
         "changes": standard_changes,
         "set": standard_set,
