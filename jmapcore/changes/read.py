@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Case, F, When
 
 from jmapcore.models import AccountState, Change
 from jmapcore.protocol.errors import MethodError
@@ -39,9 +39,26 @@ def snapshot() -> Iterator[None]:
         yield
 
 
+# The sync paths run these on every resync: plain SQL, which psycopg prepares once
+# per connection, costs a fraction of building the same query through the ORM.
+_STATES_SQL = f"SELECT states, floors FROM {AccountState._meta.db_table} WHERE account_id = %s"
+_CHANGES_SQL = f"""
+    SELECT object_id, entry, modseq, created_modseq, full_modseq, destroyed FROM (
+        SELECT object_id, modseq, created_modseq, full_modseq, destroyed,
+               CASE WHEN created_modseq > %(since)s THEN created_modseq ELSE modseq END AS entry
+        FROM {Change._meta.db_table}
+        WHERE account_id = %(account)s AND type_name = %(type)s AND modseq > %(since)s
+          AND NOT (created_modseq > %(since)s AND destroyed)
+    ) AS changed ORDER BY entry LIMIT %(limit)s
+"""
+
+
 def type_states(account_id: int) -> tuple[dict[str, int], dict[str, int]]:
-    row = AccountState.objects.filter(pk=account_id).values_list("states", "floors").first()
-    return row if row else ({}, {})
+    with connection.cursor() as cursor:
+        cursor.execute(_STATES_SQL, [account_id])
+        row = cursor.fetchone()
+    # Django registers a text loader for jsonb, so the columns arrive as JSON text.
+    return (json.loads(row[0]), json.loads(row[1])) if row else ({}, {})
 
 
 def current_state(account_id: int, type_name: str) -> str:
@@ -74,17 +91,20 @@ def changes_since(account_id: int, type_name: str, since_state: str, max_changes
             "cannotCalculateChanges",
             f"State {since_state!r} is unknown or too old; refetch all {type_name}",
         )
-    entry = Case(When(created_modseq__gt=since, then=F("created_modseq")), default=F("modseq"))
-    rows = list(
-        Change.objects.filter(account_id=account_id, type_name=type_name, modseq__gt=since)
-        # Created and destroyed since the client's state: the client never needs to hear of it.
-        .exclude(created_modseq__gt=since, destroyed=True)
-        .annotate(entry=entry)
-        .order_by("entry")
-        .values_list("object_id", "entry", "modseq", "created_modseq", "full_modseq", "destroyed")[
-            : (max_changes + 1) if max_changes else None
-        ]
-    )
+    if since == current:
+        return ChangesSince(old_state=since_state, new_state=since_state, has_more=False)
+    # Objects created and destroyed since the client's state are left out: it never knew them.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CHANGES_SQL,
+            {
+                "account": account_id,
+                "type": type_name,
+                "since": since,
+                "limit": (max_changes + 1) if max_changes else None,
+            },
+        )
+        rows = cursor.fetchall()
     has_more = bool(max_changes) and len(rows) > max_changes  # type: ignore[operator]
     if has_more:
         rows = rows[:max_changes]

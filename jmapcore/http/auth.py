@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import authenticate as django_authenticate
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -27,12 +26,11 @@ from django.utils import timezone
 
 from jmapcore.models import ApiToken
 from jmapcore.models.accounts import hash_token
+from jmapcore.selectors.callers import active_user_with_account, token_caller
 
 from .responses import problem_response
 
 BASIC_CACHE_SECONDS = 300
-# Loading the caller's account with the user saves a query on every request.
-ACCOUNT_JOIN = ("mail_account__domain",)
 _verified: dict[str, tuple[int, str, float]] = {}
 _verified_lock = threading.Lock()
 
@@ -105,12 +103,7 @@ def _basic(request: HttpRequest, encoded: str) -> Caller:
     with _verified_lock:
         remembered = _verified.get(key)
     if remembered and remembered[2] > time.monotonic():
-        user = (
-            get_user_model()
-            .objects.select_related(*ACCOUNT_JOIN)
-            .filter(pk=remembered[0], is_active=True)
-            .first()
-        )
+        user = active_user_with_account(remembered[0])
         if user is not None and user.password == remembered[1]:
             return Caller(user, "basic")
     check_rate_limit(request, username)
@@ -124,19 +117,16 @@ def _basic(request: HttpRequest, encoded: str) -> Caller:
 
 
 def _bearer(request: HttpRequest, secret: str) -> Caller:
-    token = (
-        ApiToken.objects.select_related(*(f"user__{path}" for path in ACCOUNT_JOIN))
-        .filter(key_hash=hash_token(secret.strip()))
-        .first()
-    )
-    if token is None or not token.user.is_active:
+    found = token_caller(hash_token(secret.strip()))
+    if found is None:
         check_rate_limit(request, None)
         record_failure(request, None)
         raise AuthFailed(challenge("Unknown or revoked token"))
+    token_id, last_used_at, user = found
     now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return Caller(token.user, "bearer")
+    if last_used_at is None or (now - last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return Caller(user, "bearer")
 
 
 def _csrf_ok(request: HttpRequest) -> bool:
