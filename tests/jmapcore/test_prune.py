@@ -33,3 +33,19 @@ def test_pruned_tombstones_raise_the_floor_so_old_states_resync(account):
     assert error.value.error_type == "cannotCalculateChanges"
     result = changes_since(account.pk, "Mailbox", after_destroy, None)
     assert (result.created, result.updated, result.destroyed) == ([], [], [])
+
+
+def test_maintenance_command_prunes_old_tombstones(account):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with account_write(account.pk) as log:
+        doomed = mailbox_create(log, account, name="Old")
+    with account_write(account.pk) as log:
+        mailbox_destroy(log, Mailbox.objects.get(pk=doomed.pk))
+    Change.objects.filter(account=account, destroyed=True).update(changed_at="2000-01-01T00:00Z")
+    out = StringIO()
+    call_command("maintenance", stdout=out)
+    assert "Pruned 1 tombstones" in out.getvalue()
+    assert not Change.objects.filter(account=account, destroyed=True).exists()

@@ -15,6 +15,9 @@ from django.core.management.base import BaseCommand
 
 from jmapcore.services.accounts import account_create
 
+# Tombstone pruning and upload expiry run this often (seconds) while the site runs.
+MAINTENANCE_INTERVAL = 3600
+
 
 def site_processes(port: int) -> list[list[str]]:
     """The processes of a running site; later services (SMTP, delivery worker) add theirs."""
@@ -68,8 +71,14 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, on_signal)
         signal.signal(signal.SIGTERM, on_signal)
+        next_maintenance = time.monotonic()
         try:
             while not stop and all(child.poll() is None for child in children):
+                if time.monotonic() >= next_maintenance:
+                    subprocess.Popen(
+                        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "maintenance"]
+                    )
+                    next_maintenance = time.monotonic() + MAINTENANCE_INTERVAL
                 time.sleep(0.3)
         finally:
             for child in children:
