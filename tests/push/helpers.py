@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from tests.conftest import ROOT, JmapClient, LiveServer, free_port, server_env
+from tests.conftest import ROOT, JmapClient, LiveServer, free_port, start_daphne
 
 
 @dataclass
@@ -163,29 +163,7 @@ def stop_process(process: subprocess.Popen) -> None:
 
 def start_server(extra_env: dict[str, str]) -> LiveServer:
     """Another daphne process on the test database, with extra settings (e.g. REDIS_URL)."""
-    port = free_port()
-    env = {**server_env(port), **extra_env}
-    log_path = Path(settings.DATA_DIR) / f"test-daphne-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "webmail.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"daphne exited; see {log_path}")
-        try:
-            httpx.get(url + "/.well-known/jmap", timeout=1)
-            return LiveServer(url, process, env)
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("daphne did not start")
+    return start_daphne(free_port(), overrides=extra_env)
 
 
 def create_mailbox(jmap: JmapClient, name: str = "Pushed") -> str:
