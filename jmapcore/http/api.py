@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -19,31 +15,10 @@ from jmapcore.protocol.errors import RequestError
 from jmapcore.protocol.request import parse_request
 from jmapcore.selectors.accounts import accessible_accounts
 
+from . import limits
 from .auth import AuthFailed, Caller, authenticate
 from .responses import json_response, request_error_response
 from .session import build_session, session_view
-
-_running: Counter[int] = Counter()
-_running_lock = threading.Lock()
-
-
-@contextmanager
-def concurrency_slot(user_id: int) -> Iterator[None]:
-    """maxConcurrentRequests, counted per user in this process."""
-    with _running_lock:
-        if _running[user_id] >= settings.JMAP_MAX_CONCURRENT_REQUESTS:
-            raise RequestError(
-                "limit",
-                f"More than {settings.JMAP_MAX_CONCURRENT_REQUESTS} concurrent requests",
-                status=429,
-                limit="maxConcurrentRequests",
-            )
-        _running[user_id] += 1
-    try:
-        yield
-    finally:
-        with _running_lock:
-            _running[user_id] -= 1
 
 
 def execute_request(caller: Caller, body: bytes) -> dict[str, Any]:
@@ -55,7 +30,7 @@ def execute_request(caller: Caller, body: bytes) -> dict[str, Any]:
     if len(body) > settings.JMAP_MAX_SIZE_REQUEST:
         raise RequestError("limit", "The request is too large", limit="maxSizeRequest")
     jmap_request = parse_request(body, settings.JMAP_MAX_CALLS_IN_REQUEST)
-    with concurrency_slot(caller.user.pk):
+    with limits.REQUESTS.slot(caller.user.pk):
         accounts = accessible_accounts(caller.user)
         ctx = Context(user=caller.user, accounts=accounts, using=frozenset(jmap_request.using))
         session_state = build_session(caller.user, accounts)["state"]

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
-from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from urllib.parse import quote
 
 from django.conf import settings
@@ -34,6 +31,7 @@ from jmapcore.services.blobs import (
     visible_blob,
 )
 
+from . import limits
 from .auth import AuthFailed, Caller, authenticate
 from .responses import json_response, problem_response, request_error_response
 
@@ -46,9 +44,6 @@ _MEDIA_TYPE = re.compile(rf'{_TOKEN}/{_TOKEN}([ \t]*;[ \t]*{_TOKEN}=({_TOKEN}|"[
 _DIGITS = re.compile(r"[0-9]+")
 # RFC 8187 attr-char, left as is in filename*.
 _ATTR_CHARS = "!#$&+-.^_`|~"
-
-_uploading: Counter[int] = Counter()
-_uploading_lock = threading.Lock()
 
 
 # ---------------------------------------------------------------- pure helpers
@@ -104,27 +99,6 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-@contextmanager
-def upload_slot(user_id: int) -> Iterator[None]:
-    """maxConcurrentUpload, counted per user in this process."""
-    with _uploading_lock:
-        if _uploading[user_id] >= settings.JMAP_MAX_CONCURRENT_UPLOAD:
-            raise RequestError(
-                "limit",
-                f"More than {settings.JMAP_MAX_CONCURRENT_UPLOAD} concurrent uploads",
-                status=429,
-                limit="maxConcurrentUpload",
-            )
-        _uploading[user_id] += 1
-    try:
-        yield
-    finally:
-        with _uploading_lock:
-            _uploading[user_id] -= 1
-            if not _uploading[user_id]:
-                del _uploading[user_id]
-
-
 # ---------------------------------------------------------------- shared
 
 
@@ -164,7 +138,7 @@ def upload_view(request: HttpRequest, account_id: str) -> HttpResponse:
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if _DIGITS.fullmatch(declared) and int(declared) > settings.JMAP_MAX_SIZE_UPLOAD:
             raise _too_large()
-        with upload_slot(caller.user.pk):
+        with limits.UPLOADS.slot(caller.user.pk):
             stored = _receive(request, account)
     except RequestError as error:
         return request_error_response(error)

@@ -10,8 +10,8 @@ from jmapcore.http.blobs import (
     download_media_type,
     etag_matches,
     parse_range,
-    upload_slot,
 )
+from jmapcore.http.limits import REQUESTS, UPLOADS
 from jmapcore.protocol.errors import RequestError
 from jmapcore.services.blobs import storage_name, to_blob_id, to_sha256
 
@@ -102,6 +102,7 @@ def test_storage_name_spreads_blobs_over_two_directory_levels():
 
 def test_upload_slot_counts_concurrent_uploads_per_user(settings):
     settings.JMAP_MAX_CONCURRENT_UPLOAD = 2
+    upload_slot = UPLOADS.slot
     with upload_slot(1), upload_slot(1):
         with pytest.raises(RequestError) as refused, upload_slot(1):
             pass
@@ -127,3 +128,12 @@ def test_blob_writer_hashes_and_refuses_more_than_its_limit():
         assert writer.path.read_bytes() == b"abcde"
         assert writer.size == 5
     assert not writer.path.exists()  # leaving the block removes the temporary file
+
+
+def test_request_slots_are_counted_apart_from_upload_slots(settings):
+    settings.JMAP_MAX_CONCURRENT_REQUESTS = 1
+    settings.JMAP_MAX_CONCURRENT_UPLOAD = 1
+    with REQUESTS.slot(7), UPLOADS.slot(7):
+        with pytest.raises(RequestError) as refused, REQUESTS.slot(7):
+            pass
+        assert refused.value.extra == {"limit": "maxConcurrentRequests"}
