@@ -18,6 +18,7 @@ from jmapcore.engine.querying import collation_key, matches_substring
 from jmapcore.engine.registry import register
 from jmapcore.models import Account, Mailbox
 from jmapcore.protocol.errors import SetError, invalid_properties
+from jmapcore.services import emails as emails_service
 from jmapcore.services import mailboxes as service
 
 # Lower-cased names from the IANA "IMAP Mailbox Name Attributes" registry that are
@@ -368,8 +369,10 @@ class MailboxType(DataType):
             raise SetError("forbidden", "The Inbox cannot be destroyed")
         if Mailbox.objects.filter(parent=obj).exists():
             raise SetError("mailboxHasChild", "Destroy or move the child mailboxes first")
-        if obj.total_emails and not args.get("onDestroyRemoveEmails"):
-            raise SetError("mailboxHasEmail", "The mailbox is not empty; pass onDestroyRemoveEmails")
+        if obj.total_emails:
+            if not args.get("onDestroyRemoveEmails"):
+                raise SetError("mailboxHasEmail", "The mailbox is not empty; pass onDestroyRemoveEmails")
+            emails_service.mailbox_empty(log, obj)
         service.mailbox_destroy(log, obj)
 
     def integrity_error(self, error: Exception) -> SetError:

@@ -257,7 +257,9 @@ def _update_one(
     if not isinstance(patch, dict):
         raise SetError("invalidPatch", "A PatchObject must be a JSON object")
     obj = _find(ctx, datatype, account, jmap_id)
-    current = datatype.to_json(ctx, obj, datatype.property_names)
+    # Only the properties the patch touches are read: an Email's body is never loaded to flag it.
+    touched = [name for name in dict.fromkeys(path.split("/", 1)[0] for path in patch) if datatype.prop(name)]
+    current = datatype.to_json(ctx, obj, touched)
     # Path errors first (RFC 8620 5.3: "All parts prior to the last [...] MUST already
     # exist"), so "unknown/sub" is invalidPatch while a top-level "unknown" is invalidProperties.
     try:

@@ -1,6 +1,7 @@
 from .accounts import Account, ApiToken, Domain
 from .blobs import AccountBlob, Blob
 from .changes import AccountState, Change
+from .mail import Email, EmailMailbox, MailboxThread, Thread
 from .mailbox import Mailbox
 from .push import PushSubscription
 
@@ -12,6 +13,10 @@ __all__ = [
     "Blob",
     "Change",
     "Domain",
+    "Email",
+    "EmailMailbox",
     "Mailbox",
+    "MailboxThread",
     "PushSubscription",
+    "Thread",
 ]

@@ -1,0 +1,1 @@
+"""Pure mail-store rules that need no database: subjects for threading, keywords."""

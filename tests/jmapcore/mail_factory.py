@@ -1,0 +1,48 @@
+"""Emails for in-process tests, stored through the real services with hand-made fields."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from jmapcore.changes.log import account_write
+from jmapcore.mail.fields import EmailFields
+from jmapcore.models import Account, Blob, Email, Mailbox
+from jmapcore.services.emails import email_create
+
+_serial = itertools.count(1)
+BASE_TIME = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def fields(
+    subject: str = "Hello", message_id: str | None = None, refs: tuple[str, ...] = (), **extra
+) -> EmailFields:
+    n = next(_serial)
+    sha = hashlib.sha256(f"message {n}".encode()).hexdigest()
+    Blob.objects.get_or_create(sha256=sha, defaults={"size": 100})
+    own = message_id or f"m{n}@example.test"
+    values = {
+        "blob_sha256": sha,
+        "size": 100 + n,
+        "message_ids": [own, *refs],
+        "own_message_id": own,
+        "subject": subject,
+        "subject_sort": subject.lower(),
+        "from_sort": "alice",
+        "to_sort": "bob",
+        "sent_at": None,
+        "preview": f"preview {n}",
+        "has_attachment": False,
+        "parsed": {"subject": subject, "messageId": [own]},
+        "search_text": f"{subject} body {n}",
+    }
+    values.update(extra)
+    return EmailFields(**values)
+
+
+def deliver(account: Account, mailboxes: list[Mailbox], keywords=(), minutes: int = 0, **field_args) -> Email:
+    with account_write(account.pk) as log:
+        return email_create(
+            log, account, fields(**field_args), mailboxes, keywords, BASE_TIME + timedelta(minutes=minutes)
+        )
