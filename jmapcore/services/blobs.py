@@ -54,6 +54,24 @@ def to_sha256(blob_id: str) -> str | None:
     return match.group(1) if match else None
 
 
+PART_PREFIX = "P"
+
+
+def part_blob_id(message_sha256: str, part_id: str) -> str:
+    """A blob id for one decoded body part of a stored message: its hash and the part id."""
+    return f"{PART_PREFIX}{message_sha256}_{part_id.replace('.', '_')}"
+
+
+def parse_part_blob_id(blob_id: str) -> tuple[str, str] | None:
+    """(message sha256, part id) of a part blob id, or None."""
+    if not blob_id.startswith(PART_PREFIX):
+        return None
+    sha256, _, part = blob_id[1:].partition("_")
+    if len(sha256) != 64 or not part or not all(c in "0123456789abcdef" for c in sha256):
+        return None
+    return sha256, part.replace("_", ".")
+
+
 def storage_name(sha256: str) -> str:
     """Where the bytes live in the default storage: ``ab/cd/abcd…``."""
     return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
@@ -149,6 +167,29 @@ def blob_store_bytes(account: Account, data: bytes, media_type: str) -> StoredBl
     with BlobWriter() as writer:
         writer.write(data)
         return blob_store(account, writer, media_type)
+
+
+def blobs_store_many(account: Account, contents: list[bytes], media_type: str) -> list[StoredBlob]:
+    """Many blobs at once (the importer's batches): files written and fsynced first, then one transaction."""
+    writers: dict[str, BlobWriter] = {}
+    try:
+        for data in contents:
+            writer = BlobWriter()
+            writer.write(data)
+            sha256 = writer.finish()
+            if sha256 in writers:
+                writer.discard()
+            else:
+                writers[sha256] = writer
+        with transaction.atomic():
+            for sha256, writer in sorted(writers.items()):  # one lock order for every writer
+                _lock_blob(sha256, writer.size)
+                _place_file(writer.path, sha256)
+                _upsert_reference(account.pk, sha256, media_type, upload_expiry())
+    finally:
+        for writer in writers.values():
+            writer.discard()
+    return [StoredBlob(to_blob_id(sha256), writer.size, media_type) for sha256, writer in writers.items()]
 
 
 def _lock_blob(sha256: str, size: int) -> Blob:
