@@ -117,11 +117,12 @@ class BlobWriter:
         self._hash.update(data)
         self.size += len(data)
 
-    def finish(self) -> str:
-        """Flush and fsync; returns the SHA-256 of what was written."""
+    def finish(self, sync: bool = True) -> str:
+        """Flush and fsync (unless the caller syncs a whole batch); returns the SHA-256."""
         assert self._file is not None, "finish twice"
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if sync:
+            os.fsync(self._file.fileno())
         self._file.close()
         self._file = None
         return self._hash.hexdigest()
@@ -170,26 +171,66 @@ def blob_store_bytes(account: Account, data: bytes, media_type: str) -> StoredBl
 
 
 def blobs_store_many(account: Account, contents: list[bytes], media_type: str) -> list[StoredBlob]:
-    """Many blobs at once (the importer's batches): files written and fsynced first, then one transaction."""
+    """Many blobs at once (the importer's batches), with one disk sync and three statements.
+
+    One ``sync()`` per batch replaces a ``fsync()`` per file (milliseconds each on real
+    disks); rows are written only after the bytes and their renames are durable.
+    """
     writers: dict[str, BlobWriter] = {}
     try:
         for data in contents:
             writer = BlobWriter()
             writer.write(data)
-            sha256 = writer.finish()
+            sha256 = writer.finish(sync=False)
             if sha256 in writers:
                 writer.discard()
             else:
                 writers[sha256] = writer
+        os.sync()
         with transaction.atomic():
-            for sha256, writer in sorted(writers.items()):  # one lock order for every writer
-                _lock_blob(sha256, writer.size)
-                _place_file(writer.path, sha256)
-                _upsert_reference(account.pk, sha256, media_type, upload_expiry())
+            shas = sorted(writers)  # one lock order for every writer
+            _lock_blobs({sha: writers[sha].size for sha in shas})
+            for sha256 in shas:
+                _place_file(writers[sha256].path, sha256, sync=False)
+            os.sync()
+            _upsert_references(account.pk, shas, media_type, upload_expiry())
     finally:
         for writer in writers.values():
             writer.discard()
     return [StoredBlob(to_blob_id(sha256), writer.size, media_type) for sha256, writer in writers.items()]
+
+
+def _lock_blobs(sizes: dict[str, int]) -> None:
+    """:func:`_lock_blob` for many: insert the missing rows, then lock them all."""
+    table = Blob._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (sha256, size, created) SELECT s, n, now() "
+            "FROM unnest(%s::text[], %s::bigint[]) AS v(s, n) ON CONFLICT (sha256) DO NOTHING",
+            [list(sizes), list(sizes.values())],
+        )
+        cursor.execute(
+            f"SELECT sha256 FROM {table} WHERE sha256 = ANY(%s) ORDER BY sha256 FOR UPDATE", [list(sizes)]
+        )
+        missing = set(sizes) - {row[0] for row in cursor.fetchall()}
+    for sha256 in missing:  # deleted by a cleanup between the two statements: rare, do it one by one
+        _lock_blob(sha256, sizes[sha256])
+
+
+def _upsert_references(account_id: int, sha256s: list[str], media_type: str, expires_at: datetime) -> None:
+    table = AccountBlob._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (account_id, blob_id, media_type, expires_at, created)
+            SELECT %s, s, %s, %s, now() FROM unnest(%s::text[]) AS v(s)
+            ON CONFLICT (account_id, blob_id) DO UPDATE SET
+                media_type = EXCLUDED.media_type,
+                expires_at = CASE WHEN {table}.expires_at IS NULL THEN NULL
+                    ELSE GREATEST({table}.expires_at, EXCLUDED.expires_at) END
+            """,
+            [account_id, media_type[:255], expires_at, sha256s],
+        )
 
 
 def _lock_blob(sha256: str, size: int) -> Blob:
@@ -208,14 +249,15 @@ def _lock_blob(sha256: str, size: int) -> Blob:
     raise RuntimeError(f"Blob {sha256} keeps disappearing")
 
 
-def _place_file(temporary: Path, sha256: str) -> None:
+def _place_file(temporary: Path, sha256: str, sync: bool = True) -> None:
     """Rename the written file into place unless identical content is already there."""
     final = blob_path(sha256)
     if final.exists():
         return
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(temporary, final)
-    _fsync_dir(final.parent)
+    if sync:
+        _fsync_dir(final.parent)
 
 
 def _upsert_reference(account_id: int, sha256: str, media_type: str, expires_at: datetime) -> None:
@@ -306,6 +348,12 @@ def blob_pin(account: Account, blob_id: str) -> bool:
     if sha256 is None:
         return False
     return AccountBlob.objects.filter(_visible(), account=account, blob_id=sha256).update(expires_at=None) > 0
+
+
+def blobs_pin(account: Account, blob_ids: list[str]) -> None:
+    """:func:`blob_pin` for many blobs in one statement."""
+    sha256s = [sha for sha in (to_sha256(blob_id) for blob_id in blob_ids) if sha]
+    AccountBlob.objects.filter(_visible(), account=account, blob_id__in=sha256s).update(expires_at=None)
 
 
 def blob_release(account: Account, blob_id: str) -> None:

@@ -13,35 +13,71 @@ one of its emails there is unread), and reports a counts-only Mailbox change.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import F
 
 from jmapcore.changes.log import ChangeLog
 from jmapcore.mail.fields import EmailFields
 from jmapcore.mail.subjects import base_subject
 from jmapcore.models import Account, Email, EmailMailbox, Mailbox, MailboxThread, Thread
-from jmapcore.services.blobs import blob_pin, blob_release, to_blob_id
+from jmapcore.services.blobs import blob_release, blobs_pin, to_blob_id
 
 EMAIL, THREAD, MAILBOX = "Email", "Thread", "Mailbox"
+
+
+@dataclass(frozen=True)
+class NewEmail:
+    fields: EmailFields
+    mailboxes: list[Mailbox]
+    keywords: Iterable[str]
+    received_at: datetime
 
 
 # ---------------------------------------------------------------- threads
 
 
-def find_thread(account: Account, fields: EmailFields) -> Thread | None:
-    """The thread of an email sharing a message id and the base subject, oldest first."""
-    if not fields.message_ids:
-        return None
-    subject = base_subject(fields.subject)
-    candidates = (
-        Email.objects.filter(account=account, message_ids__overlap=fields.message_ids, base_subject=subject)
-        .order_by("received_at", "id")
-        .values_list("thread_id", flat=True)[:1]
-    )
-    thread_id = next(iter(candidates), None)
-    return Thread(pk=thread_id, account=account) if thread_id else None
+def _assign_threads(log: ChangeLog, account: Account, items: list[NewEmail]) -> list[int]:
+    """A thread per new email: one sharing a message id and the base subject, else a new one.
+
+    One query finds every stored email related to the batch; emails of the batch can join
+    each other's threads too (a reply imported together with its parent).
+    """
+    related = list({mid for item in items for mid in item.fields.message_ids})
+    known: dict[tuple[str, str], int] = {}
+    if related:
+        rows = (
+            Email.objects.filter(account=account, message_ids__overlap=related)
+            .order_by("received_at", "id")
+            .values_list("thread_id", "base_subject", "message_ids")
+        )
+        for thread_id, subject, message_ids in rows:
+            for mid in message_ids:
+                known.setdefault((mid, subject), thread_id)
+    keys: list[int] = []  # thread ids, or -n for the n-th new thread of the batch
+    new_threads = 0
+    for item in items:
+        subject = base_subject(item.fields.subject)
+        key = next(
+            (known[(mid, subject)] for mid in item.fields.message_ids if (mid, subject) in known), None
+        )
+        if key is None:
+            new_threads += 1
+            key = -new_threads
+        for mid in item.fields.message_ids:
+            known.setdefault((mid, subject), key)
+        keys.append(key)
+    created = Thread.objects.bulk_create([Thread(account=account) for _ in range(new_threads)])
+    for thread in created:
+        log.created(THREAD, thread.pk)
+    thread_ids = [created[-key - 1].pk if key < 0 else key for key in keys]
+    for thread_id in set(thread_ids) - {thread.pk for thread in created}:
+        log.updated(THREAD, thread_id)
+    return thread_ids
 
 
 # ---------------------------------------------------------------- create
@@ -55,19 +91,37 @@ def email_create(
     keywords: Iterable[str],
     received_at: datetime,
 ) -> Email:
-    thread = find_thread(account, fields)
-    if thread is None:
-        thread = Thread.objects.create(account=account)
-        log.created(THREAD, thread.pk)
-    else:
-        log.updated(THREAD, thread.pk)
-    email = Email.objects.create(
+    return emails_create(log, account, [NewEmail(fields, mailboxes, keywords, received_at)])[0]
+
+
+def emails_create(log: ChangeLog, account: Account, items: list[NewEmail]) -> list[Email]:
+    """Store new emails in a handful of statements, however many there are."""
+    if not items:
+        return []
+    thread_ids = _assign_threads(log, account, items)
+    emails = Email.objects.bulk_create(
+        [_email_row(account, item, thread_id) for item, thread_id in zip(items, thread_ids, strict=True)]
+    )
+    _index_texts([email.pk for email in emails], [item.fields.search_text for item in items])
+    blobs_pin(account, [to_blob_id(item.fields.blob_sha256) for item in items])
+    _join_mailboxes(
+        log,
+        [(email, mailbox) for email, item in zip(emails, items, strict=True) for mailbox in item.mailboxes],
+    )
+    for email in emails:
+        log.created(EMAIL, email.pk)
+    return emails
+
+
+def _email_row(account: Account, item: NewEmail, thread_id: int) -> Email:
+    fields = item.fields
+    return Email(
         account=account,
-        thread=thread,
+        thread_id=thread_id,
         blob_id=fields.blob_sha256,
-        received_at=received_at,
+        received_at=item.received_at,
         size=fields.size,
-        keywords=sorted(set(keywords)),
+        keywords=sorted(set(item.keywords)),
         has_attachment=fields.has_attachment,
         message_ids=fields.message_ids,
         base_subject=base_subject(fields.subject),
@@ -78,22 +132,15 @@ def email_create(
         preview=fields.preview,
         parsed=fields.parsed,
     )
-    _index_text(email.pk, fields.search_text)
-    blob_pin(account, to_blob_id(fields.blob_sha256))
-    for mailbox in mailboxes:
-        _join_mailbox(log, email, mailbox)
-    log.created(EMAIL, email.pk)
-    return email
 
 
-def _index_text(email_id: int, text: str) -> None:
-    from django.db import connection
-
+def _index_texts(email_ids: list[int], texts: list[str]) -> None:
     # 'simple' does no stemming and no stop words: mail in any language stays findable.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Email._meta.db_table} SET search = to_tsvector('simple', %s) WHERE id = %s",
-            [text, email_id],
+            f"UPDATE {Email._meta.db_table} AS e SET search = to_tsvector('simple', v.text) "
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, text) WHERE e.id = v.id",
+            [email_ids, texts],
         )
 
 
@@ -101,28 +148,65 @@ def _index_text(email_id: int, text: str) -> None:
 
 
 def _join_mailbox(log: ChangeLog, email: Email, mailbox: Mailbox) -> None:
-    unread = int(email.is_unread)
-    EmailMailbox.objects.create(
-        email=email, mailbox=mailbox, thread_id=email.thread_id, received_at=email.received_at
+    _join_mailboxes(log, [(email, mailbox)])
+
+
+def _join_mailboxes(log: ChangeLog, pairs: list[tuple[Email, Mailbox]]) -> None:
+    """Add emails to mailboxes: memberships, thread rows and counters, in a few statements."""
+    if not pairs:
+        return
+    EmailMailbox.objects.bulk_create(
+        [EmailMailbox(email=e, mailbox=m, thread_id=e.thread_id, received_at=e.received_at) for e, m in pairs]
     )
-    row, created = MailboxThread.objects.get_or_create(
-        mailbox=mailbox,
-        thread_id=email.thread_id,
-        defaults={"latest_email": email, "latest_received_at": email.received_at},
+    groups: dict[tuple[int, int], list[Email]] = defaultdict(list)
+    for email, mailbox in pairs:
+        groups[(mailbox.pk, email.thread_id)].append(email)
+    existing = {
+        (row.mailbox_id, row.thread_id): row
+        for row in MailboxThread.objects.filter(
+            mailbox_id__in={key[0] for key in groups}, thread_id__in={key[1] for key in groups}
+        )
+    }
+    deltas: dict[int, list[int]] = defaultdict(
+        lambda: [0, 0, 0, 0]
+    )  # emails, unread, threads, unread threads
+    new_rows, changed_rows = [], []
+    for (mailbox_id, thread_id), emails in groups.items():
+        latest = max(emails, key=lambda e: (e.received_at, e.pk))
+        unread = sum(e.is_unread for e in emails)
+        row = existing.get((mailbox_id, thread_id))
+        was_unread, is_new = bool(row and row.unread), row is None
+        if row is None:
+            row = MailboxThread(
+                mailbox_id=mailbox_id,
+                thread_id=thread_id,
+                latest_email=latest,
+                latest_received_at=latest.received_at,
+            )
+            new_rows.append(row)
+        else:
+            changed_rows.append(row)
+            if (latest.received_at, latest.pk) > (row.latest_received_at, row.latest_email_id or 0):
+                row.latest_email, row.latest_received_at = latest, latest.received_at
+        row.emails += len(emails)
+        row.unread += unread
+        delta = deltas[mailbox_id]
+        delta[0] += len(emails)
+        delta[1] += unread
+        delta[2] += int(is_new)
+        delta[3] += int(row.unread > 0 and not was_unread)
+    MailboxThread.objects.bulk_create(new_rows)
+    MailboxThread.objects.bulk_update(
+        changed_rows, ["emails", "unread", "latest_email", "latest_received_at"]
     )
-    was_unread = row.unread > 0
-    row.emails += 1
-    row.unread += unread
-    if not created and (email.received_at, email.pk) > (row.latest_received_at, row.latest_email_id or 0):
-        row.latest_email, row.latest_received_at = email, email.received_at
-    row.save()
-    Mailbox.objects.filter(pk=mailbox.pk).update(
-        total_emails=F("total_emails") + 1,
-        unread_emails=F("unread_emails") + unread,
-        total_threads=F("total_threads") + int(created),
-        unread_threads=F("unread_threads") + int(row.unread > 0 and not was_unread),
-    )
-    log.updated(MAILBOX, mailbox.pk, counts_only=True)
+    for mailbox_id, (emails, unread, threads, unread_threads) in deltas.items():
+        Mailbox.objects.filter(pk=mailbox_id).update(
+            total_emails=F("total_emails") + emails,
+            unread_emails=F("unread_emails") + unread,
+            total_threads=F("total_threads") + threads,
+            unread_threads=F("unread_threads") + unread_threads,
+        )
+        log.updated(MAILBOX, mailbox_id, counts_only=True)
 
 
 def _leave_mailbox(log: ChangeLog, email: Email, mailbox_id: int) -> None:
