@@ -18,6 +18,7 @@ from django.http import (
 from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
+from jmapcore.mime.parse import part_content
 from jmapcore.models import Account, Blob
 from jmapcore.protocol.errors import RequestError
 from jmapcore.selectors.accounts import accessible_accounts
@@ -28,6 +29,8 @@ from jmapcore.services.blobs import (
     StoredBlob,
     blob_open,
     blob_store,
+    parse_part_blob_id,
+    to_blob_id,
     visible_blob,
 )
 
@@ -188,10 +191,44 @@ def download_view(request: HttpRequest, account_id: str, blob_id: str, name: str
         _, account = _caller_account(request, account_id)
     except AuthFailed as failure:
         return failure.response
-    reference = visible_blob(account, blob_id)
-    if reference is None:
+    part = parse_part_blob_id(blob_id)
+    reference = visible_blob(account, to_blob_id(part[0]) if part else blob_id)
+    content = _part_bytes(reference.blob.sha256, part[1]) if reference is not None and part else None
+    if reference is None or (part and content is None):
         return problem_response(404, "about:blank", f"No blob {blob_id!r} in {account_id}", title="Not Found")
+    if content is not None:
+        return _bytes_response(request, content, f'"{reference.blob.sha256}-{part[1]}"', name)
     return _blob_response(request, reference.blob, name)
+
+
+def _part_bytes(message_sha256: str, part_id: str) -> bytes | None:
+    """One body part of a stored message, transfer-decoded (attachments are downloaded this way)."""
+    with blob_open(message_sha256) as handle:
+        found = part_content(handle.read(), part_id)
+    return found[0] if found else None
+
+
+def _bytes_response(request: HttpRequest, content: bytes, etag: str, name: str) -> HttpResponse:
+    if etag_matches(request.META.get("HTTP_IF_NONE_MATCH", ""), etag):
+        return HttpResponseNotModified(headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
+    try:
+        byte_range = _requested_range(request, etag, len(content))
+    except RangeNotSatisfiable:
+        return problem_response(
+            416,
+            "about:blank",
+            f"The blob has {len(content)} octets",
+            headers={"Content-Range": f"bytes */{len(content)}"},
+            title="Range Not Satisfiable",
+        )
+    first, last = byte_range or (0, len(content) - 1)
+    headers = _download_headers(request, etag, name)
+    if byte_range:
+        headers["Content-Range"] = f"bytes {first}-{last}/{len(content)}"
+    body = b"" if request.method == "HEAD" else content[first : last + 1]
+    response = HttpResponse(body, status=206 if byte_range else 200, headers=headers)
+    response["Content-Length"] = str(last - first + 1)
+    return response
 
 
 def _blob_response(request: HttpRequest, blob: Blob, name: str) -> HttpResponse:

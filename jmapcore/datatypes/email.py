@@ -1,0 +1,230 @@
+"""Email (RFC 8621 section 4): get, changes, set (keywords, mailboxIds, destroy), import.
+
+Everything a list view needs is stored at delivery (columns and one JSON document per
+email), so ``Email/get`` of list properties reads no blob; body values are decoded
+from the raw message only when asked for.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from jmapcore.changes.log import ChangeLog
+from jmapcore.engine.arguments import Arguments
+from jmapcore.engine.capabilities import MAIL
+from jmapcore.engine.context import Context
+from jmapcore.engine.datatype import DataType, Prop
+from jmapcore.engine.registry import register
+from jmapcore.mail import bodies, headers
+from jmapcore.mail.keywords import is_valid_keyword, normalise
+from jmapcore.models import Account, Email, EmailMailbox, Mailbox
+from jmapcore.protocol.errors import MethodError, SetError, invalid_properties
+from jmapcore.services import emails as service
+from jmapcore.services.blobs import blob_copy, to_blob_id
+from jmapcore.services.messages import prepare_stored
+
+METADATA = ("id", "blobId", "threadId", "mailboxIds", "keywords", "size", "receivedAt")
+CONVENIENCE = (
+    "messageId",
+    "inReplyTo",
+    "references",
+    "sender",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "replyTo",
+    "subject",
+    "sentAt",
+)
+BODY = ("hasAttachment", "preview", "bodyStructure", "bodyValues", "textBody", "htmlBody", "attachments")
+DEFAULT_PROPERTIES = [*METADATA, *CONVENIENCE, *BODY[:2], "bodyValues", "textBody", "htmlBody", "attachments"]
+SETTABLE = {"mailboxIds", "keywords"}
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class EmailType(DataType):
+    name = "Email"
+    capability = MAIL
+    id_prefix = "E"
+    methods = ("get", "changes", "set", "copy")
+    properties = (
+        *(Prop(name, server_set=name not in SETTABLE, immutable=name not in SETTABLE) for name in METADATA),
+        *(Prop(name, immutable=True) for name in (*CONVENIENCE, *BODY, "headers")),
+    )
+    get_arguments = {
+        "bodyProperties": Arguments.string_list,
+        "fetchTextBodyValues": Arguments.boolean,
+        "fetchHTMLBodyValues": Arguments.boolean,
+        "fetchAllBodyValues": Arguments.boolean,
+        "maxBodyValueBytes": lambda args, name: args.integer(name, default=0, minimum=0),
+    }
+
+    def prop(self, name: str) -> Prop | None:
+        if name.startswith("header:"):
+            return Prop(name, immutable=True) if headers.parse_property(name) else None
+        return super().prop(name)
+
+    # ----- reads -----
+    def default_properties(self, extra: dict) -> list[str]:
+        return list(DEFAULT_PROPERTIES)
+
+    def fetch(self, ctx: Context, account: Account, pks: Iterable[int] | None) -> dict[int, Email]:
+        rows = Email.objects.filter(account=account)
+        if pks is None:
+            raise MethodError("requestTooLarge", "Email/get needs ids; use Email/query to list emails")
+        return {email.pk: email for email in rows.filter(pk__in=list(pks))}
+
+    def to_json(self, ctx: Context, obj: Email, properties: list[str]) -> dict[str, Any]:
+        return self.to_json_many(ctx, [obj], properties, {})[0]
+
+    def to_json_many(
+        self, ctx: Context, objects: list[Email], properties: list[str], extra: dict
+    ) -> list[dict]:
+        for name in properties:
+            if name.startswith("header:") and not headers.parse_property(name):
+                raise MethodError(
+                    "invalidArguments", f"Invalid header property {name!r}", arguments=["properties"]
+                )
+        body_properties = extra.get("bodyProperties") or list(bodies.DEFAULT_BODY_PROPERTIES)
+        if not bodies.valid_body_properties(body_properties):
+            raise MethodError("invalidArguments", "Invalid bodyProperties", arguments=["bodyProperties"])
+        mailboxes = self._mailbox_ids([o.pk for o in objects]) if "mailboxIds" in properties else {}
+        return [self._one(obj, properties, body_properties, mailboxes, extra) for obj in objects]
+
+    def _mailbox_ids(self, pks: list[int]) -> dict[int, dict[str, bool]]:
+        result: dict[int, dict[str, bool]] = defaultdict(dict)
+        for email_id, mailbox_id in EmailMailbox.objects.filter(email_id__in=pks).values_list(
+            "email_id", "mailbox_id"
+        ):
+            result[email_id][f"M{mailbox_id}"] = True
+        return result
+
+    def _one(
+        self, email: Email, properties: list[str], body_properties: list[str], mailboxes: dict, extra: dict
+    ) -> dict:
+        out: dict[str, Any] = {}
+        parsed = email.parsed
+        for name in properties:
+            if name == "id":
+                out[name] = self.to_id(email.pk)
+            elif name == "blobId":
+                out[name] = to_blob_id(email.blob_id)
+            elif name == "threadId":
+                out[name] = f"T{email.thread_id}"
+            elif name == "mailboxIds":
+                out[name] = mailboxes.get(email.pk, {})
+            elif name == "keywords":
+                out[name] = dict.fromkeys(email.keywords, True)
+            elif name == "size":
+                out[name] = email.size
+            elif name == "receivedAt":
+                out[name] = _utc(email.received_at)
+            elif name == "hasAttachment":
+                out[name] = email.has_attachment
+            elif name == "preview":
+                out[name] = email.preview
+            elif name == "headers":
+                out[name] = parsed.get("headers", [])
+            elif name.startswith("header:"):
+                out[name] = headers.value_for_property(parsed.get("headers", []), name)
+            elif name in ("bodyStructure", "textBody", "htmlBody", "attachments"):
+                out[name] = bodies.shape(parsed.get(name), email.blob_id, body_properties)
+            elif name != "bodyValues":
+                out[name] = parsed.get(name)
+        if "bodyValues" in properties:
+            out["bodyValues"] = bodies.values_for(email, extra)
+        return out
+
+    # ----- writes -----
+    def update(
+        self, ctx: Context, log: ChangeLog, account: Account, obj: Email, changes: dict[str, Any], args: dict
+    ) -> dict[str, Any] | None:
+        if "mailboxIds" in changes:
+            service.email_set_mailboxes(log, obj, self.mailboxes(ctx, account, changes["mailboxIds"]))
+        if "keywords" in changes:
+            service.email_set_keywords(log, obj, self.keywords(changes["keywords"]))
+        return None
+
+    def destroy(self, ctx: Context, log: ChangeLog, account: Account, obj: Email, args: dict) -> None:
+        service.email_destroy(log, obj)
+
+    @staticmethod
+    def keywords(value: Any) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, dict) or not all(
+            is_valid_keyword(k) and v is True for k, v in value.items()
+        ):
+            raise invalid_properties("keywords must map valid keywords to true", "keywords")
+        return normalise(value)
+
+    @staticmethod
+    def mailboxes(ctx: Context, account: Account, value: Any) -> list[Mailbox]:
+        if not isinstance(value, dict) or not value or not all(v is True for v in value.values()):
+            raise invalid_properties("mailboxIds must map at least one Mailbox id to true", "mailboxIds")
+        pks = []
+        for given in value:
+            resolved = ctx.resolve_id(given) or ""
+            if not resolved.startswith("M") or not resolved[1:].isdigit():
+                raise invalid_properties(f"Unknown Mailbox {given!r}", "mailboxIds")
+            pks.append(int(resolved[1:]))
+        found = list(Mailbox.objects.filter(account=account, pk__in=pks))
+        if len(found) != len(set(pks)):
+            raise invalid_properties("mailboxIds names a Mailbox that does not exist", "mailboxIds")
+        return sorted(found, key=lambda mailbox: mailbox.pk)
+
+    def copy(
+        self,
+        ctx: Context,
+        log: ChangeLog,
+        from_account: Account,
+        account: Account,
+        original: Email,
+        overrides: dict,
+    ) -> tuple[Email, dict]:
+        """RFC 8621 4.7: only mailboxIds, keywords and receivedAt may be given; the message is the same."""
+        others = sorted(set(overrides) - {"mailboxIds", "keywords", "receivedAt"})
+        if others or "mailboxIds" not in overrides:
+            raise invalid_properties(
+                "A copy takes mailboxIds, and may take keywords and receivedAt", *others or ["mailboxIds"]
+            )
+        mailboxes = self.mailboxes(ctx, account, overrides["mailboxIds"])
+        keywords = self.keywords(overrides["keywords"]) if "keywords" in overrides else original.keywords
+        received_at = received_at_argument(overrides.get("receivedAt")) or original.received_at
+        blob_copy(from_account, account, [to_blob_id(original.blob_id)])
+        fields = prepare_stored(original.blob_id).fields
+        email = service.email_create(log, account, fields, mailboxes, keywords, received_at)
+        return email, {
+            "blobId": to_blob_id(email.blob_id),
+            "threadId": f"T{email.thread_id}",
+            "size": email.size,
+        }
+
+    def create(
+        self, ctx: Context, log: ChangeLog, account: Account, data: dict, args: dict
+    ) -> tuple[Email, dict]:
+        from jmapcore.mail.compose import email_from_properties
+
+        return email_from_properties(ctx, log, account, data, self)
+
+
+EMAIL = register(EmailType())
+
+
+def received_at_argument(value: Any) -> datetime | None:
+    """A UTCDate argument ("2014-10-30T14:12:00Z"), or SetError invalidProperties."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.endswith("Z"):
+        raise SetError("invalidProperties", "receivedAt must be a UTCDate", ["receivedAt"])
+    try:
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
+    except ValueError:
+        raise SetError("invalidProperties", "receivedAt must be a UTCDate", ["receivedAt"]) from None
