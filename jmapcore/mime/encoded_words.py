@@ -95,6 +95,7 @@ def _flush(out: list[str], pending: list[tuple[str, bytes]]) -> None:
 # --- encoding, for build -------------------------------------------------
 
 _MAX_WORD = 75
+_MAX_PLAIN_WORD = 900
 _PREFIX_Q = "=?utf-8?q?"
 _PREFIX_B = "=?utf-8?b?"
 _Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
@@ -147,14 +148,14 @@ def encode_text(text: str) -> str:
     spaces inside the run are encoded too, since decoders drop whitespace
     between encoded-words).
     """
-    if not needs_encoding(text):
-        return text
     tokens = _WS_SPLIT_RE.split(text)
+    if not any(_word_needs_encoding(token) for token in tokens[::2]):
+        return text
     out: list[str] = []
     run: list[str] = []
     for index, token in enumerate(tokens):
         is_space = index % 2 == 1
-        if not is_space and needs_encoding(token):
+        if not is_space and _word_needs_encoding(token):
             run.append(token)
             continue
         if is_space and run and _next_needs_encoding(tokens, index):
@@ -169,5 +170,11 @@ def encode_text(text: str) -> str:
     return "".join(out)
 
 
+def _word_needs_encoding(word: str) -> bool:
+    # A word too long for a header line must be split, and only an
+    # encoded-word can be split invisibly.
+    return needs_encoding(word) or len(word) > _MAX_PLAIN_WORD
+
+
 def _next_needs_encoding(tokens: list[str], index: int) -> bool:
-    return index + 1 < len(tokens) and needs_encoding(tokens[index + 1])
+    return index + 1 < len(tokens) and _word_needs_encoding(tokens[index + 1])

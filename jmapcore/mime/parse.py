@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import charsets, transfer
@@ -71,7 +71,14 @@ class ParsedMessage:
     subject: str | None
     sent_at: str | None
     size: int
-    root: MimePart = field(repr=False, compare=False)
+
+    @property
+    def root(self) -> MimePart:
+        """The MIME tree behind this result (not a dataclass field, so asdict() stays JSON-ready)."""
+        root = getattr(self, "_root", None)
+        if root is None:
+            raise ValueError("this ParsedMessage was not made by parse_message; pass the raw bytes")
+        return root
 
     def part(self, part_id: str) -> MimePart | None:
         """The leaf MIME part with this partId, if any."""
@@ -113,7 +120,7 @@ def parse_message(raw: bytes) -> ParsedMessage:
     structure = part_dict(root)
     text_body, html_body, attachments = flatten(structure)
     headers = root.headers
-    return ParsedMessage(
+    parsed = ParsedMessage(
         headers=headers,
         body_structure=structure,
         text_body=[without_sub_parts(part) for part in text_body],
@@ -133,8 +140,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
         subject=_header_value(headers, "Subject", "Text"),
         sent_at=_header_value(headers, "Date", "Date"),
         size=len(raw),
-        root=root,
     )
+    parsed._root = root
+    return parsed
 
 
 def header_value(

@@ -329,3 +329,13 @@ def test_empty_input() -> None:
     assert parsed.subject is None
     assert parsed.from_ is None
     assert json.loads(json.dumps(parsed.email_properties()))["size"] == 0
+
+
+def test_parsed_message_as_a_plain_dict_is_json_ready() -> None:
+    import dataclasses
+
+    parsed = parse_message(fixture("nested-alternative.eml"))
+    as_dict = dataclasses.asdict(parsed)
+    assert "root" not in as_dict
+    json.dumps(as_dict)
+    assert parsed.part("2") is not None
