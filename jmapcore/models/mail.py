@@ -25,7 +25,7 @@ class Thread(models.Model):
 
 class Email(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="emails")
-    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="emails")
+    thread = models.ForeignKey(Thread, on_delete=models.RESTRICT, related_name="emails")
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField()
     size = models.PositiveIntegerField()

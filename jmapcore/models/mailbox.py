@@ -9,7 +9,7 @@ class Mailbox(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mailboxes")
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="children"
     )
     name = models.CharField(max_length=255)
     # NULL, not "", means no role: the unique constraint on role ignores NULLs.

@@ -124,3 +124,16 @@ def test_emptying_a_mailbox_destroys_emails_only_there_and_keeps_the_others(acco
     assert list(both.memberships.values_list("mailbox_id", flat=True)) == [inbox.pk]
     assert counts(archive) == (0, 0, 0, 0)
     assert counts(inbox) == recount(inbox)
+
+
+def test_deleting_a_user_deletes_the_account_with_its_mail_and_nested_mailboxes(account, inbox):
+    from jmapcore.changes.log import account_write as write
+    from jmapcore.services.mailboxes import mailbox_create
+
+    with write(account.pk) as log:
+        parent = mailbox_create(log, account, name="Parent")
+        mailbox_create(log, account, name="Child", parent=parent)
+    deliver(account, [inbox, parent])
+    account.user.delete()
+    assert not Email.objects.filter(account_id=account.pk).exists()
+    assert not Mailbox.objects.filter(account_id=account.pk).exists()
