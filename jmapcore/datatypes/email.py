@@ -81,6 +81,11 @@ class EmailType(DataType):
             raise MethodError("requestTooLarge", "Email/get needs ids; use Email/query to list emails")
         return {email.pk: email for email in rows.filter(pk__in=list(pks))}
 
+    def fetch_for_write(self, ctx: Context, account: Account, pks: Iterable[int]) -> dict[int, Email]:
+        # Keywords and mailboxes change; the parsed message and its index are never read here.
+        rows = Email.objects.filter(account=account, pk__in=list(pks)).defer("parsed", "search")
+        return {email.pk: email for email in rows}
+
     def to_json(self, ctx: Context, obj: Email, properties: list[str]) -> dict[str, Any]:
         return self.to_json_many(ctx, [obj], properties, {})[0]
 

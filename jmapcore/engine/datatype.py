@@ -85,6 +85,10 @@ class DataType(ABC):
     def fetch(self, ctx: Context, account: Account, pks: Iterable[int] | None) -> dict[int, Any]:
         """Objects of the account by pk (all of them when ``pks`` is None)."""
 
+    def fetch_for_write(self, ctx: Context, account: Account, pks: Iterable[int]) -> dict[int, Any]:
+        """Objects to update or destroy; override to skip columns writes never read."""
+        return self.fetch(ctx, account, pks)
+
     @abstractmethod
     def to_json(self, ctx: Context, obj: Any, properties: list[str]) -> dict[str, Any]:
         """The JMAP shape of one object, limited to ``properties`` (``id`` always included)."""

@@ -167,18 +167,20 @@ def standard_set(ctx: Context, datatype: DataType, raw: dict[str, Any]) -> dict[
                     ctx.created_ids[creation_id] = created[creation_id]["id"]
                 except SetError as error:
                     not_created[creation_id] = error.to_json()
+            # One query loads every object to update or destroy, not one per object.
+            loaded = _load_for_write(ctx, datatype, account, [*update, *destroy])
             for given_id, patch in update.items():
                 shown = ctx.resolve_id(given_id) or given_id
                 try:
                     with _object_savepoint(log, datatype):
-                        updated[shown] = _update_one(ctx, log, datatype, account, shown, patch, extra)
+                        updated[shown] = _update_one(ctx, log, datatype, account, shown, patch, extra, loaded)
                 except SetError as error:
                     not_updated[shown] = error.to_json()
             shown_ids = [ctx.resolve_id(given_id) or given_id for given_id in dict.fromkeys(destroy)]
             for shown in datatype.order_destroys(ctx, account, shown_ids):
                 try:
                     with _object_savepoint(log, datatype):
-                        _destroy_one(ctx, log, datatype, account, shown, extra)
+                        _destroy_one(ctx, log, datatype, account, shown, extra, loaded)
                     destroyed.append(shown)
                 except SetError as error:
                     not_destroyed[shown] = error.to_json()
@@ -237,9 +239,19 @@ def _create_one(
     return {"id": datatype.to_id(obj.pk), **reported}
 
 
-def _find(ctx: Context, datatype: DataType, account: Any, jmap_id: str) -> Any:
+def _load_for_write(ctx: Context, datatype: DataType, account: Any, given_ids: list[str]) -> dict:
+    pks = [
+        datatype.to_pk(resolved) for resolved in (ctx.resolve_id(given) for given in given_ids) if resolved
+    ]
+    wanted = [pk for pk in pks if pk is not None]
+    return datatype.fetch_for_write(ctx, account, wanted) if wanted else {}
+
+
+def _find(ctx: Context, datatype: DataType, account: Any, jmap_id: str, loaded: dict | None = None) -> Any:
     pk = datatype.to_pk(jmap_id) if not jmap_id.startswith("#") else None
-    obj = datatype.fetch(ctx, account, [pk]).get(pk) if pk is not None else None
+    if pk is not None and loaded is not None and pk in loaded:
+        return loaded[pk]
+    obj = datatype.fetch_for_write(ctx, account, [pk]).get(pk) if pk is not None else None
     if obj is None:
         raise SetError("notFound", f"No {datatype.name} with id {jmap_id!r}")
     return obj
@@ -253,10 +265,11 @@ def _update_one(
     jmap_id: str,
     patch: Any,
     extra: dict,
+    loaded: dict | None = None,
 ) -> dict[str, Any] | None:
     if not isinstance(patch, dict):
         raise SetError("invalidPatch", "A PatchObject must be a JSON object")
-    obj = _find(ctx, datatype, account, jmap_id)
+    obj = _find(ctx, datatype, account, jmap_id, loaded)
     # Only the properties the patch touches are read: an Email's body is never loaded to flag it.
     touched = [name for name in dict.fromkeys(path.split("/", 1)[0] for path in patch) if datatype.prop(name)]
     current = datatype.to_json(ctx, obj, touched)
@@ -283,9 +296,9 @@ def _update_one(
 
 
 def _destroy_one(
-    ctx: Context, log: ChangeLog, datatype: DataType, account: Any, jmap_id: str, extra: dict
+    ctx: Context, log: ChangeLog, datatype: DataType, account: Any, jmap_id: str, extra: dict, loaded: dict
 ) -> None:
-    obj = _find(ctx, datatype, account, jmap_id)
+    obj = _find(ctx, datatype, account, jmap_id, loaded)
     datatype.destroy(ctx, log, account, obj, extra)
 
 
