@@ -43,6 +43,16 @@ CONVENIENCE = (
 BODY = ("hasAttachment", "preview", "bodyStructure", "bodyValues", "textBody", "htmlBody", "attachments")
 DEFAULT_PROPERTIES = [*METADATA, *CONVENIENCE, *BODY[:2], "bodyValues", "textBody", "htmlBody", "attachments"]
 SETTABLE = {"mailboxIds", "keywords"}
+NEEDS_PARSED = {"headers", "bodyStructure", "textBody", "htmlBody", "attachments", "bodyValues"}
+
+
+def _load_parsed(emails: list[Email]) -> None:
+    """The parsed documents of many emails in one query (fetch() defers them)."""
+    missing = [email for email in emails if "parsed" in email.get_deferred_fields()]
+    if missing:
+        documents = dict(Email.objects.filter(pk__in=[e.pk for e in missing]).values_list("pk", "parsed"))
+        for email in missing:
+            email.parsed = documents.get(email.pk, {})
 
 
 def _utc(value: datetime) -> str:
@@ -76,10 +86,12 @@ class EmailType(DataType):
         return list(DEFAULT_PROPERTIES)
 
     def fetch(self, ctx: Context, account: Account, pks: Iterable[int] | None) -> dict[int, Email]:
-        rows = Email.objects.filter(account=account)
         if pks is None:
             raise MethodError("requestTooLarge", "Email/get needs ids; use Email/query to list emails")
-        return {email.pk: email for email in rows.filter(pk__in=list(pks))}
+        # The search vector is for queries; the parsed document is loaded by to_json_many
+        # only when a body or header property is asked for (list views never need it).
+        rows = Email.objects.filter(account=account, pk__in=list(pks)).defer("search", "parsed")
+        return {email.pk: email for email in rows}
 
     def fetch_for_write(self, ctx: Context, account: Account, pks: Iterable[int]) -> dict[int, Email]:
         # Keywords and mailboxes change; the parsed message and its index are never read here.
@@ -101,6 +113,8 @@ class EmailType(DataType):
         if not bodies.valid_body_properties(body_properties):
             raise MethodError("invalidArguments", "Invalid bodyProperties", arguments=["bodyProperties"])
         mailboxes = self._mailbox_ids([o.pk for o in objects]) if "mailboxIds" in properties else {}
+        if any(name in NEEDS_PARSED or name.startswith("header:") for name in properties):
+            _load_parsed(objects)
         return [self._one(obj, properties, body_properties, mailboxes, extra) for obj in objects]
 
     def _mailbox_ids(self, pks: list[int]) -> dict[int, dict[str, bool]]:
@@ -115,7 +129,6 @@ class EmailType(DataType):
         self, email: Email, properties: list[str], body_properties: list[str], mailboxes: dict, extra: dict
     ) -> dict:
         out: dict[str, Any] = {}
-        parsed = email.parsed
         for name in properties:
             if name == "id":
                 out[name] = self.to_id(email.pk)
@@ -136,13 +149,13 @@ class EmailType(DataType):
             elif name == "preview":
                 out[name] = email.preview
             elif name == "headers":
-                out[name] = parsed.get("headers", [])
+                out[name] = email.parsed.get("headers", [])
             elif name.startswith("header:"):
-                out[name] = headers.value_for_property(parsed.get("headers", []), name)
+                out[name] = headers.value_for_property(email.parsed.get("headers", []), name)
             elif name in ("bodyStructure", "textBody", "htmlBody", "attachments"):
-                out[name] = bodies.shape(parsed.get(name), email.blob_id, body_properties)
+                out[name] = bodies.shape(email.parsed.get(name), email.blob_id, body_properties)
             elif name != "bodyValues":
-                out[name] = parsed.get(name)
+                out[name] = email.summary.get(name)
         if "bodyValues" in properties:
             out["bodyValues"] = bodies.values_for(email, extra)
         return out

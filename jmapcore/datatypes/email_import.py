@@ -146,7 +146,13 @@ def email_parse(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
             message = parse_message(handle.read())
         fields = email_fields(sha256, message)
         probe = Email(
-            pk=0, account=account, blob_id=sha256, size=fields.size, parsed=fields.parsed, keywords=[]
+            pk=0,
+            account=account,
+            blob_id=sha256,
+            size=fields.size,
+            summary=fields.summary,
+            parsed=fields.parsed,
+            keywords=[],
         )
         probe.preview, probe.has_attachment, probe.thread_id = fields.preview, fields.has_attachment, None
         shaped = EMAIL.to_json_many(ctx, [probe], [p for p in properties if p not in NOT_STORED], extra)[0]

@@ -10,8 +10,8 @@ from jmapcore.mime.parse import ParsedMessage, search_text
 from .fields import EmailFields
 from .subjects import base_subject
 
-# Email/get properties answered from the stored JSON (the rest are columns or computed).
-PARSED_PROPERTIES = (
+# Email/get properties answered from the stored summary JSON (the rest are columns or computed).
+SUMMARY_PROPERTIES = (
     "messageId",
     "inReplyTo",
     "references",
@@ -23,10 +23,6 @@ PARSED_PROPERTIES = (
     "replyTo",
     "subject",
     "sentAt",
-    "bodyStructure",
-    "textBody",
-    "htmlBody",
-    "attachments",
 )
 
 
@@ -50,8 +46,7 @@ def _sent_at(value: str | None) -> datetime | None:
 def email_fields(sha256: str, message: ParsedMessage) -> EmailFields:
     own = message.message_id or []
     related = [*own, *(message.in_reply_to or []), *(message.references or [])]
-    parsed = {
-        "headers": [{"name": name, "value": value} for name, value in message.headers],
+    summary = {
         "messageId": message.message_id,
         "inReplyTo": message.in_reply_to,
         "references": message.references,
@@ -63,6 +58,11 @@ def email_fields(sha256: str, message: ParsedMessage) -> EmailFields:
         "replyTo": message.reply_to,
         "subject": message.subject,
         "sentAt": message.sent_at,
+    }
+    # The full document keeps the summary's properties too: queries filter on them there.
+    parsed = {
+        "headers": [{"name": name, "value": value} for name, value in message.headers],
+        **summary,
         "bodyStructure": message.body_structure,
         "textBody": message.text_body,
         "htmlBody": message.html_body,
@@ -80,6 +80,7 @@ def email_fields(sha256: str, message: ParsedMessage) -> EmailFields:
         sent_at=_sent_at(message.sent_at),
         preview=message.preview,
         has_attachment=message.has_attachment,
+        summary=summary,
         parsed=parsed,
         search_text=search_text(message),
     )

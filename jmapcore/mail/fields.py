@@ -21,5 +21,6 @@ class EmailFields:
     sent_at: datetime | None
     preview: str
     has_attachment: bool
-    parsed: dict
+    summary: dict  # messageId, inReplyTo, references, sender, from, to, cc, bcc, replyTo, subject, sentAt
+    parsed: dict  # all of Email/get's parsed properties: headers, the summary's, the body structure
     search_text: str

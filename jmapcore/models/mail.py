@@ -39,7 +39,9 @@ class Email(models.Model):
     to_sort = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     preview = models.TextField(blank=True)
-    # The JMAP header and body properties as returned by Email/get (one JSON per email).
+    # What Email/get returns, derived once: the small convenience header properties that
+    # list views ask for, apart from the headers and body structure that only readers need.
+    summary = models.JSONField(default=dict, db_default={})
     parsed = models.JSONField(default=dict)
     search = SearchVectorField(null=True)
 

@@ -130,6 +130,7 @@ def _email_row(account: Account, item: NewEmail, thread_id: int) -> Email:
         to_sort=fields.to_sort,
         sent_at=fields.sent_at,
         preview=fields.preview,
+        summary=fields.summary,
         parsed=fields.parsed,
     )
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from jmapcore.changes.log import account_write
 from jmapcore.mail.fields import EmailFields
+from jmapcore.mail.subjects import base_subject
 from jmapcore.models import Account, Blob, Email, Mailbox
 from jmapcore.services.emails import email_create
 
@@ -34,6 +35,7 @@ def fields(
         "sent_at": None,
         "preview": f"preview {n}",
         "has_attachment": False,
+        "summary": {"subject": subject, "messageId": [own]},
         "parsed": {"subject": subject, "messageId": [own]},
         "search_text": f"{subject} body {n}",
     }
@@ -46,3 +48,49 @@ def deliver(account: Account, mailboxes: list[Mailbox], keywords=(), minutes: in
         return email_create(
             log, account, fields(**field_args), mailboxes, keywords, BASE_TIME + timedelta(minutes=minutes)
         )
+
+
+def address(name: str | None, email: str) -> dict:
+    return {"name": name, "email": email}
+
+
+def deliver_message(
+    account: Account,
+    mailboxes: list[Mailbox],
+    keywords=(),
+    minutes: int = 0,
+    *,
+    subject: str = "Hello",
+    from_: tuple[dict, ...] = (),
+    to: tuple[dict, ...] = (),
+    cc: tuple[dict, ...] = (),
+    bcc: tuple[dict, ...] = (),
+    headers: tuple[tuple[str, str], ...] = (),
+    body: str = "",
+    **field_args,
+) -> Email:
+    """deliver() with address and header fields, their sort keys, the preview and the search
+    text derived the way jmapcore.mail.derive does (the search text is the body text only)."""
+
+    def sort_name(addresses: tuple[dict, ...]) -> str:
+        return ((addresses[0].get("name") or addresses[0].get("email") or "") if addresses else "").casefold()
+
+    parsed = {
+        "subject": subject,
+        "from": list(from_) or None,
+        "to": list(to) or None,
+        "cc": list(cc) or None,
+        "bcc": list(bcc) or None,
+        "headers": [{"name": name, "value": value} for name, value in headers],
+    }
+    values = {
+        "summary": {key: value for key, value in parsed.items() if key != "headers"},
+        "parsed": parsed,
+        "subject_sort": base_subject(subject),
+        "from_sort": sort_name(from_),
+        "to_sort": sort_name(to),
+        "search_text": body,
+        "preview": body[:256],
+    }
+    values.update(field_args)
+    return deliver(account, mailboxes, keywords, minutes, subject=subject, **values)
