@@ -5,20 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jmapcore', '0004_mail_store'),
+        ("jmapcore", "0004_mail_store"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='email',
-            name='thread',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='emails', to='jmapcore.thread'),
+            model_name="email",
+            name="thread",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.RESTRICT, related_name="emails", to="jmapcore.thread"
+            ),
         ),
         migrations.AlterField(
-            model_name='mailbox',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='children', to='jmapcore.mailbox'),
+            model_name="mailbox",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.RESTRICT,
+                related_name="children",
+                to="jmapcore.mailbox",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('jmapcore', '0005_restrict_for_account_deletion'),
+        ("jmapcore", "0005_restrict_for_account_deletion"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='email',
-            name='summary',
+            model_name="email",
+            name="summary",
             field=models.JSONField(db_default={}, default=dict),
         ),
     ]
