@@ -252,7 +252,8 @@ def header_value(source: HeaderSource, name: str, form: str = "Raw", all: bool =
     ``source`` is a ParsedMessage, an EmailBodyPart dict (its ``headers``), or a
     list of (name, value) tuples or {name, value} dicts. Names match case-
     insensitively. Absent fields give None, or [] with ``all``. Whether the
-    form is allowed for the field (form_allowed) is the caller's check.
+    form is allowed for the field (form_allowed) is the caller's check; a
+    form name that is not one of FORMS raises ValueError.
     """
     wanted = name.lower()
     values = [value for field, value in header_list(source) if field.lower() == wanted]

@@ -104,10 +104,17 @@ def _join_sections(parts: list[tuple[int, bool, str]]) -> str:
     parts.sort(key=lambda part: part[0])
     label = "utf-8"
     data = bytearray()
+    pending = ""  # extended text not yet percent-decoded
     for position, (_index, extended, text) in enumerate(parts):
         if extended and position == 0 and text.count("'") >= 2:
             label, _language, text = text.split("'", 2)
-        data += unquote_to_bytes(text) if extended else text.encode("utf-8")
+        if extended:
+            # Joined before decoding: some mailers split a %XX escape between sections.
+            pending += text
+            continue
+        data += unquote_to_bytes(pending) + text.encode("utf-8")
+        pending = ""
+    data += unquote_to_bytes(pending)
     return charsets.decode_lenient(bytes(data), label or "utf-8")
 
 

@@ -24,9 +24,10 @@ from .tree import MimePart, parse_tree
 
 PREVIEW_LENGTH = 256
 SEARCH_TEXT_LIMIT = 200 * 1024  # UTF-8 octets
-# Enough decoded text for a 256-character preview even after heavy markup.
+# Characters of a part read for the preview: enough even after heavy markup.
 _PREVIEW_SOURCE_LIMIT = 64 * 1024
-_HTML_SOURCE_LIMIT = 1024 * 1024
+# Characters of a part read for search text; bounds the HTML parser's work.
+_SEARCH_SOURCE_LIMIT = 1024 * 1024
 # CRLF to LF; stray CRs before a line break go too, or "\r\r\n" would leave a CRLF.
 _CRLF_RE = re.compile(r"\r+\n")
 # Control characters (white space aside) and invisible formatting characters
@@ -159,11 +160,9 @@ def _tree(source: bytes | ParsedMessage) -> MimePart:
     return source.root if isinstance(source, ParsedMessage) else parse_tree(bytes(source))
 
 
-def _decode_text(part: MimePart, limit: int | None = None) -> tuple[str, bool]:
+def _decode_text(part: MimePart) -> tuple[str, bool]:
     """A text part as a string (CRLF to LF) and whether decoding had a problem."""
     data, cte_problem = part.content()
-    if limit is not None:
-        data = data[:limit]
     text, charset_problem = charsets.decode_bytes(data, part.params.get("charset"))
     text = text.removeprefix("\ufeff")
     if "\r" in text:
@@ -222,14 +221,15 @@ def part_contents(raw: bytes | ParsedMessage) -> dict[str, tuple[bytes, str]]:
 # --- preview and search text ---------------------------------------------------
 
 
-def _body_texts(root: MimePart, text_body: list[dict], source_limit: int | None) -> Iterable[str]:
+def _body_texts(root: MimePart, text_body: list[dict], char_limit: int) -> Iterable[str]:
+    """Plain text of each text/plain or text/html part of textBody, each cut to char_limit first."""
     index = _part_index(root)
     for item in text_body:
         part = index.get(item["partId"])
         if part is None or part.type not in ("text/plain", "text/html"):
             continue
-        text, _problem = _decode_text(part, source_limit)
-        yield html_to_text(text[:_HTML_SOURCE_LIMIT]) if part.type == "text/html" else text
+        text = _decode_text(part)[0][:char_limit]
+        yield html_to_text(text) if part.type == "text/html" else text
 
 
 def _preview(root: MimePart, text_body: list[dict]) -> str:
@@ -245,7 +245,7 @@ def search_text(parsed_or_raw: bytes | ParsedMessage, limit: int = SEARCH_TEXT_L
     """The body text to index: text parts as they are, HTML converted; capped in UTF-8 octets."""
     parsed = parsed_or_raw if isinstance(parsed_or_raw, ParsedMessage) else parse_message(parsed_or_raw)
     pieces, size = [], 0
-    for text in _body_texts(parsed.root, parsed.text_body, None):
+    for text in _body_texts(parsed.root, parsed.text_body, _SEARCH_SOURCE_LIMIT):
         pieces.append(text)
         size += len(text.encode("utf-8")) + 1
         if size >= limit:

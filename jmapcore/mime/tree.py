@@ -30,7 +30,6 @@ class MimePart:
     body_end: int
     type: str
     params: dict[str, str]
-    has_content_type: bool
     children: list[MimePart] | None = None
     part_id: str | None = None
     in_related: bool = False
@@ -72,12 +71,11 @@ class MimePart:
 
     @property
     def charset(self) -> str | None:
-        charset = self.params.get("charset")
-        if charset is not None:
-            return charset.strip() or None
-        if self.type.startswith("text/"):
-            return "us-ascii"
-        return None
+        charset = (self.params.get("charset") or "").strip()
+        if charset:
+            return charset
+        # The MIME default; a digest's implicit message/rfc822 has no charset.
+        return "us-ascii" if self.type.startswith("text/") else None
 
     @property
     def cid(self) -> str | None:
@@ -141,11 +139,11 @@ def _parse_entity(
 ) -> MimePart:
     budget.parts += 1
     headers, body_start = scan_headers(buf, start, end, skip_mbox_from=top)
-    part = MimePart(buf, headers, body_start, end, default_type, {}, False)
+    part = MimePart(buf, headers, body_start, end, default_type, {})
     raw_type = part.first_header("content-type")
     if raw_type is not None:
         media_type, params = parse_content_type(raw_type)
-        part.params, part.has_content_type = params, True
+        part.params = params
         # RFC 2045: an invalid Content-Type means text/plain.
         part.type = media_type or "text/plain"
     if part.type.startswith("multipart/"):

@@ -144,3 +144,8 @@ def test_search_text_is_capped() -> None:
 )
 def test_html_to_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
+
+
+def test_preview_of_a_long_undeclared_utf8_text_is_not_mojibake() -> None:
+    raw = single(("Grüße " * 20_000).encode(), "text/plain")
+    assert parse_message(raw).preview.startswith("Grüße Grüße")

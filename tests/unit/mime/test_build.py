@@ -523,3 +523,77 @@ def test_random_text_round_trips() -> None:
         assert parsed.from_ == [{"name": name, "email": "a@example.com"}]
         assert body_value(parsed, "1")["value"] == body
         assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+_FUZZ_KEYS = [
+    "partId", "blobId", "size", "name", "type", "charset", "disposition", "cid", "language",
+    "location", "subParts", "headers", "header:X-A", "header:Content-Type", "header:X-B:asText:all",
+]  # fmt: skip
+_FUZZ_TOP = [
+    "from", "to", "sender", "replyTo", "subject", "sentAt", "messageId", "references",
+    "header:X-C:asAddresses", "header:X-D:asGroupedAddresses", "header:X-E:asDate",
+    "header:X-F:asURLs", "header:X-G:asMessageIds", "header:X-H:asText", "header:X-I", "headers",
+]  # fmt: skip
+_FUZZ_SCALARS = [
+    None,
+    True,
+    0,
+    1.5,
+    "",
+    "x",
+    "a@b",
+    "text/plain",
+    "multipart/mixed",
+    "Bpdf",
+    "t",
+    "é\r\n",
+    " raw",
+]
+
+
+def _fuzz_value(rng, depth: int = 0):
+    choice = rng.randrange(6)
+    if choice == 0 and depth < 3:
+        return [_fuzz_value(rng, depth + 1) for _ in range(rng.randrange(3))]
+    if choice == 1 and depth < 3:
+        return _fuzz_part(rng, depth + 1)
+    if choice == 2:
+        return [{"name": rng.choice([None, "n", "é", 5]), "email": rng.choice(["a@b", "", None, "x<y"])}]
+    return rng.choice(_FUZZ_SCALARS)
+
+
+def _fuzz_part(rng, depth: int) -> dict:
+    part = {key: _fuzz_value(rng, depth + 1) for key in rng.sample(_FUZZ_KEYS, rng.randrange(4))}
+    if rng.random() < 0.6:
+        part["type"] = rng.choice(
+            ["text/plain", "text/html", "multipart/mixed", "image/png", "message/rfc822", 5]
+        )
+    if rng.random() < 0.6:
+        part[rng.choice(["partId", "blobId"])] = rng.choice(["t", "Bpdf", "Bpng", "nope"])
+    if rng.random() < 0.3 and depth < 3:
+        part["subParts"] = [_fuzz_part(rng, depth + 1) for _ in range(rng.randrange(3))]
+    return part
+
+
+def test_random_create_objects_are_built_or_rejected_cleanly() -> None:
+    import random
+
+    rng = random.Random("jmap-build-fuzz")
+    built = 0
+    for _ in range(600):
+        email = {key: _fuzz_value(rng) for key in rng.sample(_FUZZ_TOP, rng.randrange(5))}
+        if rng.random() < 0.6:
+            email["bodyValues"] = {"t": {"value": rng.choice(["hi", "é\n", "", 5])}}
+        if rng.random() < 0.4:
+            email["bodyStructure"] = _fuzz_part(rng, 0)
+        for key in ("textBody", "htmlBody", "attachments"):
+            if rng.random() < 0.3:
+                email[key] = [_fuzz_part(rng, 2) for _ in range(rng.randrange(1, 3))]
+        try:
+            raw = build(email)
+        except (BuildError, BlobNotFound):
+            continue
+        built += 1
+        assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+        parse_message(raw)
+    assert built > 20
