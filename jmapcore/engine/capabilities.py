@@ -16,6 +16,18 @@ BLOB = "urn:ietf:params:jmap:blob"
 WEBSOCKET = "urn:ietf:params:jmap:websocket"
 
 # Mailbox.name is a varchar(255): a limit in octets no larger than that always fits.
+# RFC 8621 4.4.2: every sort Email/query implements (jmapcore/selectors/email_query.py).
+EMAIL_SORT_OPTIONS = [
+    "receivedAt",
+    "size",
+    "from",
+    "to",
+    "subject",
+    "sentAt",
+    "hasKeyword",
+    "allInThreadHaveKeyword",
+    "someInThreadHaveKeyword",
+]
 MAX_MAILBOX_NAME_OCTETS = 255
 
 
@@ -62,7 +74,7 @@ def account_capabilities(account: Account) -> dict[str, dict[str, Any]]:
             "maxMailboxDepth": None,
             "maxSizeMailboxName": MAX_MAILBOX_NAME_OCTETS,
             "maxSizeAttachmentsPerEmail": settings.JMAP_MAX_SIZE_UPLOAD,
-            "emailQuerySortOptions": ["receivedAt"],
+            "emailQuerySortOptions": EMAIL_SORT_OPTIONS,
             "mayCreateTopLevelMailbox": True,
         },
         **{name: build(account) for name, build in ACCOUNT_EXTENSIONS.items()},

@@ -1121,3 +1121,10 @@ def test_the_inbox_page_reads_indexes_not_the_email_table(account, boxes):
     assert (len(page["ids"]), page["total"]) == (10, 3000)
     anchored = query(account, filter=inbox, anchor=page["ids"][0], limit=1)
     assert (anchored["position"], anchored["ids"]) == (2990, page["ids"][:1])
+
+
+def test_the_session_advertises_exactly_the_sorts_email_query_implements():
+    from jmapcore.engine.capabilities import EMAIL_SORT_OPTIONS
+    from jmapcore.selectors.email_query import SORTABLE
+
+    assert sorted(EMAIL_SORT_OPTIONS) == sorted(SORTABLE)
