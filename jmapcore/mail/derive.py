@@ -43,6 +43,20 @@ def _sent_at(value: str | None) -> datetime | None:
         return None
 
 
+def header_search_text(subject: str | None, *address_lists: list[dict[str, Any]] | None) -> str:
+    """Subject and addresses for the search index, so a ``text`` search is one index lookup.
+
+    Addresses go in whole and split at the @, so "alice", "example.org" and
+    "alice@example.org" all find them.
+    """
+    words = [subject or ""]
+    for addresses in address_lists:
+        for address in addresses or []:
+            email = address.get("email") or ""
+            words += [address.get("name") or "", email, *email.split("@")]
+    return " ".join(word for word in words if word)
+
+
 def email_fields(sha256: str, message: ParsedMessage) -> EmailFields:
     own = message.message_id or []
     related = [*own, *(message.in_reply_to or []), *(message.references or [])]
@@ -82,5 +96,8 @@ def email_fields(sha256: str, message: ParsedMessage) -> EmailFields:
         has_attachment=message.has_attachment,
         summary=summary,
         parsed=parsed,
+        search_headers=header_search_text(
+            message.subject, message.from_, message.to, message.cc, message.bcc
+        ),
         search_text=search_text(message),
     )

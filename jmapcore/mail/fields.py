@@ -23,4 +23,5 @@ class EmailFields:
     has_attachment: bool
     summary: dict  # messageId, inReplyTo, references, sender, from, to, cc, bcc, replyTo, subject, sentAt
     parsed: dict  # all of Email/get's parsed properties: headers, the summary's, the body structure
-    search_text: str
+    search_headers: str  # subject and addresses: indexed apart so ``body`` searches skip them
+    search_text: str  # the body text

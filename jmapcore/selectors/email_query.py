@@ -435,7 +435,7 @@ class Compiler:
                 ]
             )
         if name == "body":
-            return _and([self.full_text(row, term) for term in split_terms(value)])
+            return _and([self.full_text(row, term, body_only=True) for term in split_terms(value)])
         if name == "header":
             return self.header(row, value)
         raise ValueError(f"Unknown Email filter condition {name!r}")  # parse_filter rejects these first
@@ -463,12 +463,19 @@ class Compiler:
         )
 
     @staticmethod
-    def full_text(row: Row, term: Term) -> Sql:
+    def full_text(row: Row, term: Term, body_only: bool = False) -> Sql:
+        """A match in the search vector; ``body_only`` keeps to the body's lexemes (weight D),
+        after the indexed match on the whole vector has narrowed the rows."""
         if not term.searchable:
             return FALSE
-        if term.phrase:
-            return sql(f"{row.e}.search @@ phraseto_tsquery('simple', {{t}})", t=term.text)
-        return sql(f"{row.e}.search @@ to_tsquery('simple', {{t}})", t=tsquery_text(term))
+        function, text = (
+            ("phraseto_tsquery", term.text) if term.phrase else ("to_tsquery", tsquery_text(term))
+        )
+        match = sql(f"{row.e}.search @@ {function}('simple', {{t}})", t=text)
+        if not body_only:
+            return match
+        body = sql(f"ts_filter({row.e}.search, '{{{{d}}}}') @@ {function}('simple', {{t}})", t=text)
+        return _and([match, body])
 
     @staticmethod
     def addresses(row: Row, field_name: str) -> Sql:
@@ -487,16 +494,12 @@ class Compiler:
         )
 
     def text(self, row: Row, value: str) -> Sql:
-        """Every term in the body text (full text search) or in the Subject, From, To, Cc or Bcc."""
+        """Every term in the search index, which holds the body, Subject, From, To, Cc and Bcc
+        (jmapcore.mail.derive); terms the index cannot hold fall back to a substring match."""
         headers = self.searched_headers(row)
         return _and(
             [
-                _or(
-                    [
-                        self.full_text(row, term),
-                        sql("{h} ILIKE {p}", h=headers, p=json_like_pattern(term.text)),
-                    ]
-                )
+                self.full_text(row, term)
                 if term.searchable
                 else sql("{h} ILIKE {p}", h=headers, p=json_like_pattern(term.text))
                 for term in split_terms(value)

@@ -102,7 +102,7 @@ def emails_create(log: ChangeLog, account: Account, items: list[NewEmail]) -> li
     emails = Email.objects.bulk_create(
         [_email_row(account, item, thread_id) for item, thread_id in zip(items, thread_ids, strict=True)]
     )
-    _index_texts([email.pk for email in emails], [item.fields.search_text for item in items])
+    _index_texts([email.pk for email in emails], items)
     blobs_pin(account, [to_blob_id(item.fields.blob_sha256) for item in items])
     _join_mailboxes(
         log,
@@ -135,13 +135,21 @@ def _email_row(account: Account, item: NewEmail, thread_id: int) -> Email:
     )
 
 
-def _index_texts(email_ids: list[int], texts: list[str]) -> None:
-    # 'simple' does no stemming and no stop words: mail in any language stays findable.
+def _index_texts(email_ids: list[int], items: list[NewEmail]) -> None:
+    """Headers weighted A and the body D in one vector: ``text`` matches both, ``body`` only D.
+
+    'simple' does no stemming and no stop words: mail in any language stays findable.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Email._meta.db_table} AS e SET search = to_tsvector('simple', v.text) "
-            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, text) WHERE e.id = v.id",
-            [email_ids, texts],
+            f"UPDATE {Email._meta.db_table} AS e SET search = "
+            "setweight(to_tsvector('simple', v.headers), 'A') || to_tsvector('simple', v.body) "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, headers, body) WHERE e.id = v.id",
+            [
+                email_ids,
+                [item.fields.search_headers for item in items],
+                [item.fields.search_text for item in items],
+            ],
         )
 
 

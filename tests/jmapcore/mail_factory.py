@@ -7,6 +7,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from jmapcore.changes.log import account_write
+from jmapcore.mail.derive import header_search_text
 from jmapcore.mail.fields import EmailFields
 from jmapcore.mail.subjects import base_subject
 from jmapcore.models import Account, Blob, Email, Mailbox
@@ -37,7 +38,8 @@ def fields(
         "has_attachment": False,
         "summary": {"subject": subject, "messageId": [own]},
         "parsed": {"subject": subject, "messageId": [own]},
-        "search_text": f"{subject} body {n}",
+        "search_headers": subject,
+        "search_text": f"body {n}",
     }
     values.update(extra)
     return EmailFields(**values)
@@ -70,7 +72,7 @@ def deliver_message(
     **field_args,
 ) -> Email:
     """deliver() with address and header fields, their sort keys, the preview and the search
-    text derived the way jmapcore.mail.derive does (the search text is the body text only)."""
+    text derived the way jmapcore.mail.derive does."""
 
     def sort_name(addresses: tuple[dict, ...]) -> str:
         return ((addresses[0].get("name") or addresses[0].get("email") or "") if addresses else "").casefold()
@@ -89,6 +91,7 @@ def deliver_message(
         "subject_sort": base_subject(subject),
         "from_sort": sort_name(from_),
         "to_sort": sort_name(to),
+        "search_headers": header_search_text(subject, list(from_), list(to), list(cc), list(bcc)),
         "search_text": body,
         "preview": body[:256],
     }

@@ -203,7 +203,8 @@ FILTERS = [
     ({"text": '"pay"'}, ["invoice"]),
     ({"text": "pai"}, ["reply"]),
     ({"text": '"pai"'}, []),
-    ({"text": "pa"}, ["invoice", "reply", "spam"]),  # "Please pay", "Paid"; prize@spam.test
+    # Words match by prefix (RFC 8621 4.4.1 allows whole-word matching), so "spam.test" does not.
+    ({"text": "pa"}, ["invoice", "reply"]),  # "Please pay", "Paid"
     ({"text": "sushi?"}, ["lunch"]),
     ({"text": "it's"}, []),
     ({"text": "   "}, ALL),
