@@ -19,6 +19,7 @@ from jmapcore.engine.context import Context
 from jmapcore.engine.datatype import DataType, Prop
 from jmapcore.engine.registry import register
 from jmapcore.mail import bodies, headers
+from jmapcore.mail.derive import SUMMARY_PROPERTIES
 from jmapcore.mail.keywords import is_valid_keyword, normalise
 from jmapcore.models import Account, Email, EmailMailbox, Mailbox
 from jmapcore.protocol.errors import MethodError, SetError, invalid_properties
@@ -27,19 +28,7 @@ from jmapcore.services.blobs import blob_copy, to_blob_id
 from jmapcore.services.messages import prepare_stored
 
 METADATA = ("id", "blobId", "threadId", "mailboxIds", "keywords", "size", "receivedAt")
-CONVENIENCE = (
-    "messageId",
-    "inReplyTo",
-    "references",
-    "sender",
-    "from",
-    "to",
-    "cc",
-    "bcc",
-    "replyTo",
-    "subject",
-    "sentAt",
-)
+CONVENIENCE = SUMMARY_PROPERTIES  # the header properties list views ask for
 BODY = ("hasAttachment", "preview", "bodyStructure", "bodyValues", "textBody", "htmlBody", "attachments")
 DEFAULT_PROPERTIES = [*METADATA, *CONVENIENCE, *BODY[:2], "bodyValues", "textBody", "htmlBody", "attachments"]
 SETTABLE = {"mailboxIds", "keywords"}

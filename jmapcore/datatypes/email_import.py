@@ -20,7 +20,7 @@ from jmapcore.services import emails as service
 from jmapcore.services.blobs import blob_open, to_blob_id, to_sha256, visible_blob
 from jmapcore.services.messages import PreparedMessage, prepare_stored
 
-from .email import EMAIL, received_at_argument
+from .email import CONVENIENCE, EMAIL, received_at_argument
 
 
 def _check_import(ctx: Context, account: Account, item: Any) -> tuple[str, dict, list[str], Any]:
@@ -96,17 +96,7 @@ def email_import(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
 # RFC 8621 4.9: these are null for a message that is not in the store.
 NOT_STORED = ("id", "mailboxIds", "keywords", "receivedAt", "threadId")
 PARSE_DEFAULT = [
-    "messageId",
-    "inReplyTo",
-    "references",
-    "sender",
-    "from",
-    "to",
-    "cc",
-    "bcc",
-    "replyTo",
-    "subject",
-    "sentAt",
+    *CONVENIENCE,
     "hasAttachment",
     "preview",
     "bodyValues",

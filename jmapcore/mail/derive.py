@@ -10,7 +10,7 @@ from jmapcore.mime.parse import ParsedMessage, search_text
 from .fields import EmailFields
 from .subjects import base_subject
 
-# Email/get properties answered from the stored summary JSON (the rest are columns or computed).
+# Email/get's convenience header properties: stored in the summary JSON, which list views read.
 SUMMARY_PROPERTIES = (
     "messageId",
     "inReplyTo",
