@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CORPUS = Path(os.environ.get("JMAP_MAIL_CORPUS", "/work/shared/mailcorpus"))
+# shared/ lies beside the checkout (as for the developers and CI); JMAP_MAIL_CORPUS overrides.
+CORPUS = Path(
+    os.environ.get("JMAP_MAIL_CORPUS", Path(__file__).resolve().parents[3].parent / "shared" / "mailcorpus")
+)
 
 
 def fixture(name: str) -> bytes:
