@@ -1,0 +1,69 @@
+"""Pinned query counts for the read paths clients hit most: none may grow with the mailbox."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from jmapcore.engine.capabilities import CORE, MAIL
+from jmapcore.engine.context import Context
+from jmapcore.engine.dispatch import run_request
+from jmapcore.models import Mailbox
+from jmapcore.protocol.request import Invocation, Request
+from jmapcore.services.accounts import account_create
+from tests.jmapcore.mail_factory import deliver
+
+LIST = ["id", "threadId", "mailboxIds", "keywords", "from", "subject", "receivedAt", "preview", "size"]
+
+
+@pytest.fixture
+def account(db):
+    account = account_create("counts@example.test", None)
+    inbox = Mailbox.objects.get(account=account, role="inbox")
+    for n in range(30):
+        deliver(account, [inbox], minutes=n, subject=f"Subject {n % 7}")
+    return account
+
+
+def queries(account, calls: list[list]) -> tuple[int, list]:
+    ctx = Context(user=account.user, accounts={account.jmap_id: account}, using=frozenset([CORE, MAIL]))
+    request = Request(using=[CORE, MAIL], method_calls=[Invocation(*call) for call in calls])
+    with CaptureQueriesContext(connection) as captured:
+        responses = run_request(ctx, request, "s").method_responses
+    assert all(r.name != "error" for r in responses), [r.to_json() for r in responses]
+    return len(captured.captured_queries), responses
+
+
+def test_email_get_of_a_page_of_list_properties(account):
+    ids = [f"E{pk}" for pk in account.emails.values_list("pk", flat=True)[:30]]
+    count, _ = queries(
+        account, [["Email/get", {"accountId": account.jmap_id, "ids": ids, "properties": LIST}, "0"]]
+    )
+    # the type state; the emails (summary, no parsed document); their mailboxes
+    assert count == 3
+
+
+def test_resync_with_nothing_changed(account):
+    _, responses = queries(
+        account,
+        [
+            [f"{t}/get", {"accountId": account.jmap_id, "ids": [] if t != "Mailbox" else None}, t]
+            for t in ("Email", "Thread", "Mailbox")
+        ],
+    )
+    states = {r.call_id: r.arguments["state"] for r in responses}
+    calls = [[f"{t}/changes", {"accountId": account.jmap_id, "sinceState": states[t]}, t] for t in states]
+    count, _ = queries(account, calls)
+    assert count == 3  # one state read per type; an unchanged state reads no change rows
+
+
+def test_thread_get_of_many_threads(account):
+    ids = [f"T{pk}" for pk in account.threads.values_list("pk", flat=True)]
+    count, _ = queries(account, [["Thread/get", {"accountId": account.jmap_id, "ids": ids}, "0"]])
+    assert count == 3  # the type state; the threads; their email ids in one ordered query
+
+
+def test_mailbox_get_of_all_mailboxes(account):
+    count, _ = queries(account, [["Mailbox/get", {"accountId": account.jmap_id, "ids": None}, "0"]])
+    assert count == 2  # the type state; the mailboxes with their counters
