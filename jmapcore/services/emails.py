@@ -41,11 +41,15 @@ class NewEmail:
 # ---------------------------------------------------------------- threads
 
 
-def _assign_threads(log: ChangeLog, account: Account, items: list[NewEmail]) -> list[int]:
+def _assign_threads(
+    log: ChangeLog, account: Account, items: list[NewEmail]
+) -> tuple[list[int], dict[int, int]]:
     """A thread per new email: one sharing a message id and the base subject, else a new one.
 
     One query finds every stored email related to the batch; emails of the batch can join
-    each other's threads too (a reply imported together with its parent).
+    each other's threads too (a reply imported together with its parent). When a new email
+    links two stored threads, the younger is to be merged into the older: the second value
+    maps each such thread to the one it merges into.
     """
     related = list({mid for item in items for mid in item.fields.message_ids})
     known: dict[tuple[str, str], int] = {}
@@ -59,12 +63,16 @@ def _assign_threads(log: ChangeLog, account: Account, items: list[NewEmail]) -> 
             for mid in message_ids:
                 known.setdefault((mid, subject), thread_id)
     keys: list[int] = []  # thread ids, or -n for the n-th new thread of the batch
+    merges: dict[int, int] = {}
     new_threads = 0
     for item in items:
         subject = base_subject(item.fields.subject)
-        key = next(
-            (known[(mid, subject)] for mid in item.fields.message_ids if (mid, subject) in known), None
-        )
+        matches = {known[(mid, subject)] for mid in item.fields.message_ids if (mid, subject) in known}
+        stored = sorted(match for match in matches if match > 0)
+        key = stored[0] if stored else (max(matches) if matches else None)
+        for younger in stored[1:]:
+            merges[younger] = key  # type: ignore[assignment]
+            known.update({k: key for k, v in known.items() if v == younger})
         if key is None:
             new_threads += 1
             key = -new_threads
@@ -77,7 +85,7 @@ def _assign_threads(log: ChangeLog, account: Account, items: list[NewEmail]) -> 
     thread_ids = [created[-key - 1].pk if key < 0 else key for key in keys]
     for thread_id in set(thread_ids) - {thread.pk for thread in created}:
         log.updated(THREAD, thread_id)
-    return thread_ids
+    return thread_ids, merges
 
 
 # ---------------------------------------------------------------- create
@@ -98,7 +106,29 @@ def emails_create(log: ChangeLog, account: Account, items: list[NewEmail]) -> li
     """Store new emails in a handful of statements, however many there are."""
     if not items:
         return []
-    thread_ids = _assign_threads(log, account, items)
+    thread_ids, merges = _assign_threads(log, account, items)
+    emails = _store(log, account, items, thread_ids)
+    for younger, older in merges.items():
+        _merge_thread(log, account, younger, older)
+    return emails
+
+
+def _merge_thread(log: ChangeLog, account: Account, younger: int, older: int) -> None:
+    """RFC 8621 3: a threadId never changes, so merging threads destroys the younger thread's
+    emails and creates them again, with new ids, in the older thread."""
+    from jmapcore.services.messages import prepare_stored
+
+    items = []
+    for email in Email.objects.filter(account=account, thread_id=younger).defer("search").order_by("id"):
+        mailboxes = list(Mailbox.objects.filter(memberships__email=email).order_by("id"))
+        items.append(
+            NewEmail(prepare_stored(email.blob_id).fields, mailboxes, email.keywords, email.received_at)
+        )
+        email_destroy(log, email)
+    _store(log, account, items, [older] * len(items))
+
+
+def _store(log: ChangeLog, account: Account, items: list[NewEmail], thread_ids: list[int]) -> list[Email]:
     emails = Email.objects.bulk_create(
         [_email_row(account, item, thread_id) for item, thread_id in zip(items, thread_ids, strict=True)]
     )

@@ -160,3 +160,23 @@ def test_destroying_a_mailbox_with_on_destroy_remove_emails(jmap):
     done = jmap.call("Mailbox/set", {"destroy": [box], "onDestroyRemoveEmails": True})
     assert done["destroyed"] == [box]
     assert jmap.call("Email/get", {"ids": [email_id]})["notFound"] == [email_id]
+
+
+def test_a_late_message_linking_two_threads_merges_them_with_new_ids_for_the_moved_emails(jmap):
+    first = import_raw(jmap, message("Plan", "a@x"), receivedAt="2025-07-01T08:00:00Z")
+    orphan = import_raw(jmap, message("Re: Plan", "c@x", refs="b@x"), receivedAt="2025-07-01T10:00:00Z")
+    assert orphan["threadId"] != first["threadId"]
+    state = jmap.call("Email/get", {"ids": []})["state"]
+    link = import_raw(jmap, message("Re: Plan", "b@x", refs="a@x"), receivedAt="2025-07-01T09:00:00Z")
+    assert link["threadId"] == first["threadId"]
+    [thread] = jmap.call("Thread/get", {"ids": [first["threadId"]]})["list"]
+    assert thread["emailIds"][:2] == [first["id"], link["id"]] and len(thread["emailIds"]) == 3
+    moved = thread["emailIds"][2]
+    assert moved != orphan["id"]  # RFC 8621 3: threadId is immutable, so the email got a new id
+    assert jmap.call("Email/get", {"ids": [orphan["id"]]})["notFound"] == [orphan["id"]]
+    assert jmap.call("Thread/get", {"ids": [orphan["threadId"]]})["notFound"] == [orphan["threadId"]]
+    changes = jmap.call("Email/changes", {"sinceState": state})
+    assert sorted(changes["created"]) == sorted([link["id"], moved])
+    assert changes["destroyed"] == [orphan["id"]]
+    inbox = jmap.call("Mailbox/get", {"ids": [mailbox_id(jmap, "inbox")]})["list"][0]
+    assert (inbox["totalEmails"], inbox["totalThreads"]) == (3, 1)
