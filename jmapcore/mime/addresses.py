@@ -26,7 +26,8 @@ class _Token:
     space_before: bool
 
 
-def _read_quoted(s: str, i: int) -> tuple[str, int]:
+def read_quoted(s: str, i: int) -> tuple[str, int]:
+    """A quoted-string starting at ``s[i]`` (the opening quote): its unescaped text and the index after it."""
     out, i = [], i + 1
     while i < len(s):
         c = s[i]
@@ -72,7 +73,7 @@ def _read_angle(s: str, i: int) -> tuple[str, int]:
             i += 1
             break
         if c == '"':
-            text, i = _read_quoted(s, i)
+            text, i = read_quoted(s, i)
             out.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
             continue
         if c == "(":
@@ -116,7 +117,7 @@ def tokenize(value: str) -> list[_Token]:
             space, i = True, match.end()
             continue
         if c == '"':
-            text, i = _read_quoted(s, i)
+            text, i = read_quoted(s, i)
             tokens.append(_Token("quoted", text, space))
         elif c == "(":
             text, i = _read_comment(s, i)

@@ -7,6 +7,7 @@ import unicodedata
 from urllib.parse import unquote_to_bytes
 
 from . import charsets
+from .addresses import read_quoted
 from .encoded_words import decode_words, unfold
 from .headers import strip_comments
 
@@ -72,7 +73,7 @@ def _iter_params(value: str):
             continue
         name, pos = match.group(1).lower(), match.end()
         if value.startswith('"', pos):
-            text, pos = _read_quoted(value, pos)
+            text, pos = read_quoted(value, pos)
         else:
             end = value.find(";", pos)
             end = len(value) if end < 0 else end
@@ -83,21 +84,6 @@ def _iter_params(value: str):
                 text = value[pos:end]
             text, pos = text.strip(), end
         yield name, text
-
-
-def _read_quoted(value: str, pos: int) -> tuple[str, int]:
-    out, i = [], pos + 1
-    while i < len(value):
-        c = value[i]
-        if c == "\\" and i + 1 < len(value):
-            out.append(value[i + 1])
-            i += 2
-            continue
-        if c == '"':
-            return "".join(out), i + 1
-        out.append(c)
-        i += 1
-    return "".join(out), i
 
 
 def _join_sections(parts: list[tuple[int, bool, str]]) -> str:
