@@ -15,7 +15,6 @@ from .parse import (
     html_to_text,
     parse_message,
     part_content,
-    part_contents,
     search_text,
 )
 
@@ -33,6 +32,5 @@ __all__ = [
     "parse_header_property",
     "parse_message",
     "part_content",
-    "part_contents",
     "search_text",
 ]

@@ -213,11 +213,6 @@ def part_content(raw: bytes | ParsedMessage, part_id: str) -> tuple[bytes, str] 
     return part.content()[0], part.type
 
 
-def part_contents(raw: bytes | ParsedMessage) -> dict[str, tuple[bytes, str]]:
-    """Decoded octets and media type of every leaf part, by partId (for storing blobs)."""
-    return {part_id: (part.content()[0], part.type) for part_id, part in _part_index(_tree(raw)).items()}
-
-
 # --- preview and search text ---------------------------------------------------
 
 

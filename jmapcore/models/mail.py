@@ -11,6 +11,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
+from jmapcore.mail.keywords import is_unread as keywords_unread
+
 from .accounts import Account
 from .blobs import Blob
 from .mailbox import Mailbox
@@ -59,7 +61,7 @@ class Email(models.Model):
 
     @property
     def is_unread(self) -> bool:
-        return "$seen" not in self.keywords and "$draft" not in self.keywords
+        return keywords_unread(self.keywords)
 
 
 class EmailMailbox(models.Model):

@@ -47,10 +47,6 @@ class MethodError(Exception):
         return body
 
 
-def invalid_arguments(description: str) -> MethodError:
-    return MethodError("invalidArguments", description)
-
-
 class SetError(Exception):
     """Rejects one object in a /set or /copy (RFC 8620 section 5.3)."""
 

@@ -10,10 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from jmapcore.bench.harness import BenchServer, measure, table
-from jmapcore.bench.mail import MailBench, corpus, import_corpus, split_corpus
+from jmapcore.bench.mail import USING, MailBench, corpus, import_corpus, split_corpus
 from jmapcore.services.accounts import account_create, token_create
-
-USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]
 
 
 class Command(BaseCommand):
