@@ -6,7 +6,7 @@ import pytest
 
 from jmapcore.protocol.patch import PatchError, apply_patch
 
-TODO_ITEM = {
+RFC_TASK_OBJECT = {
     "id": "a",
     "title": "Practise Piano",
     "keywords": {"music": True, "beethoven": True, "mozart": True, "liszt": True, "rachmaninov": True},
@@ -15,7 +15,7 @@ TODO_ITEM = {
 
 
 def test_rfc_example_minimal_patch():
-    patched = apply_patch(TODO_ITEM, {"keywords/chopin": True, "keywords/mozart": None})
+    patched = apply_patch(RFC_TASK_OBJECT, {"keywords/chopin": True, "keywords/mozart": None})
     assert patched["keywords"] == {
         "music": True,
         "beethoven": True,
@@ -27,8 +27,8 @@ def test_rfc_example_minimal_patch():
 
 
 def test_rfc_example_whole_object_is_a_patch():
-    whole = {**TODO_ITEM, "keywords": {"music": True, "chopin": True}}
-    assert apply_patch(TODO_ITEM, whole) == whole
+    whole = {**RFC_TASK_OBJECT, "keywords": {"music": True, "chopin": True}}
+    assert apply_patch(RFC_TASK_OBJECT, whole) == whole
 
 
 def test_the_original_is_not_changed():
