@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
-from jmapcore.models import Account, ApiToken, Domain
+from jmapcore.models import Account, Alias, ApiToken, Domain, Identity
 from jmapcore.services.accounts import account_create, split_address, token_create
 
 
@@ -39,15 +39,65 @@ class AccountInline(admin.TabularInline):
     can_delete = False
 
 
+class AliasInline(admin.TabularInline):
+    model = Alias
+    fields = ("local_part", "targets")
+    autocomplete_fields = ("targets",)
+    extra = 0
+    show_change_link = True
+
+
 @admin.register(Domain)
 class DomainAdmin(admin.ModelAdmin):
-    list_display = ("name", "account_count", "created_at")
+    """The DKIM key is generated when the domain is created; its public half is shown for DNS."""
+
+    list_display = ("name", "account_count", "dkim_selector", "created_at")
     search_fields = ("name",)
-    inlines = [AccountInline]
+    fields = ("name", "dkim_selector", "dkim_record_name", "dkim_record_value")
+    readonly_fields = ("dkim_selector", "dkim_record_name", "dkim_record_value")
+    inlines = [AccountInline, AliasInline]
+
+    @admin.display(description="DKIM DNS record name (TXT)")
+    def dkim_record_name(self, domain: Domain) -> str:
+        return domain.dkim_record_name if domain.pk else "generated on save"
+
+    @admin.display(description="DKIM DNS record value")
+    def dkim_record_value(self, domain: Domain) -> str:
+        return domain.dkim_record_value if domain.pk else "generated on save"
 
     @admin.display(description="Accounts")
     def account_count(self, domain: Domain) -> int:
         return domain.accounts.count()
+
+
+class IdentityInline(admin.TabularInline):
+    """Identities are changed by their owner over JMAP (Identity/set); operators see them here."""
+
+    model = Identity
+    fields = ("name", "email", "may_delete")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Account | None = None) -> bool:
+        return False
+
+
+@admin.register(Alias)
+class AliasAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "target_list", "created_at")
+    list_select_related = ("domain",)
+    search_fields = ("local_part", "domain__name")
+    list_filter = ("domain",)
+    autocomplete_fields = ("targets",)
+    fields = ("domain", "local_part", "targets")
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("targets__domain")
+
+    @admin.display(description="Delivers to")
+    def target_list(self, alias: Alias) -> str:
+        return ", ".join(str(account) for account in alias.targets.all())
 
 
 @admin.register(Account)
@@ -58,6 +108,10 @@ class AccountAdmin(admin.ModelAdmin):
     list_filter = ("domain",)
     readonly_fields = ("user", "domain", "local_part", "jmap_id")
     fields = ("user", "domain", "local_part", "jmap_id", "name", "quota_bytes")
+    inlines = [IdentityInline]
+
+    def get_inlines(self, request: HttpRequest, obj: Account | None = None):
+        return self.inlines if obj is not None else []
 
     def get_form(self, request: HttpRequest, obj: Account | None = None, **kwargs):
         if obj is None:

@@ -4,19 +4,26 @@ from .changes import AccountState, Change
 from .mail import Email, EmailMailbox, MailboxThread, Thread
 from .mailbox import Mailbox
 from .push import PushSubscription
+from .transport import CATCH_ALL, Alias, EmailSubmission, Identity, VacationReply, VacationResponse
 
 __all__ = [
+    "CATCH_ALL",
     "Account",
     "AccountBlob",
     "AccountState",
+    "Alias",
     "ApiToken",
     "Blob",
     "Change",
     "Domain",
     "Email",
     "EmailMailbox",
+    "EmailSubmission",
+    "Identity",
     "Mailbox",
     "MailboxThread",
     "PushSubscription",
     "Thread",
+    "VacationReply",
+    "VacationResponse",
 ]

@@ -4,11 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from .keys import dkim_private_key_new, dkim_selector_new, dkim_txt_value
+
 
 class Domain(models.Model):
     """A mail domain hosted by this site."""
 
     name = models.CharField(max_length=253, unique=True, help_text="Lower-case domain name")
+    dkim_selector = models.CharField(max_length=63, blank=True, help_text="Set when the key is generated")
+    dkim_private_key = models.TextField(blank=True, help_text="PEM (PKCS#8), generated with the domain")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -19,7 +23,18 @@ class Domain(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.name = self.name.strip().lower().rstrip(".")
+        if not self.dkim_private_key:
+            self.dkim_selector = self.dkim_selector or dkim_selector_new()
+            self.dkim_private_key = dkim_private_key_new()
         super().save(*args, **kwargs)
+
+    @property
+    def dkim_record_name(self) -> str:
+        return f"{self.dkim_selector}._domainkey.{self.name}"
+
+    @property
+    def dkim_record_value(self) -> str:
+        return dkim_txt_value(self.dkim_private_key) if self.dkim_private_key else ""
 
 
 class Account(models.Model):

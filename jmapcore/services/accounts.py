@@ -11,7 +11,9 @@ from jmapcore.changes.log import account_write
 from jmapcore.models import Account, AccountState, ApiToken, Domain
 from jmapcore.models.accounts import hash_token
 
+from .identities import default_identity_create
 from .mailboxes import standard_mailboxes_create
+from .vacation import vacation_response_create
 
 
 class AccountExists(Exception):
@@ -26,7 +28,7 @@ def split_address(address: str) -> tuple[str, str]:
 
 
 def account_create(address: str, password: str | None, name: str = "") -> Account:
-    """A user, its account, its standard mailboxes; the domain is created if new."""
+    """A user, its account, mailboxes, identity and vacation setting; the domain is created if new."""
     local, domain_name = split_address(address)
     User = get_user_model()
     username = f"{local}@{domain_name}"
@@ -41,6 +43,8 @@ def account_create(address: str, password: str | None, name: str = "") -> Accoun
         account = Account.objects.create(user=user, domain=domain, local_part=local, name=name)
         AccountState.objects.create(account=account)
         with account_write(account.pk) as log:
+            default_identity_create(log, account)
+            vacation_response_create(log, account)
             standard_mailboxes_create(log, account)
     return account
 
