@@ -9,6 +9,7 @@ boundary parameters and absurd nesting; it never raises.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -183,25 +184,46 @@ def _find_parts(buf: bytes, start: int, end: int, boundary: str | None) -> list[
     return _split(buf, start, end, guess)
 
 
-def _delimiter_re(boundary: bytes) -> re.Pattern[bytes]:
-    # RFC 2046: the boundary must start the line; what follows it on the
-    # line is ignored. Requiring white space (or the end) right after it
-    # keeps a boundary from matching a longer one it is a prefix of.
-    return re.compile(rb"^--" + re.escape(boundary) + rb"(--)?(?=[ \t\r\n]|\Z)", re.M)
+_DELIMITER_END = frozenset(b" \t\r\n")
+
+
+def _delimiters(buf: bytes, start: int, end: int, boundary: bytes) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, is_close) of each delimiter line's "--boundary" or "--boundary--".
+
+    RFC 2046: the boundary must start a line; what follows it on the line is ignored.
+    Requiring white space (or the end) right after it keeps a boundary from matching a
+    longer one it is a prefix of. Plain ``find`` rather than a regular expression: every
+    message has its own boundary, and compiling a pattern per message costs more than
+    parsing the rest of it.
+    """
+    needle = b"--" + boundary
+    pos = buf.find(needle, start, end)
+    while pos >= 0:
+        after = pos + len(needle)
+        if pos == 0 or buf[pos - 1] == 0x0A:
+            closing = buf.startswith(b"--", after, end) and _ends_token(buf, after + 2, end)
+            if closing:
+                yield pos, after + 2, True
+            elif _ends_token(buf, after, end):
+                yield pos, after, False
+        pos = buf.find(needle, after, end)
+
+
+def _ends_token(buf: bytes, pos: int, end: int) -> bool:
+    return pos >= end or buf[pos] in _DELIMITER_END
 
 
 def _split(buf: bytes, start: int, end: int, boundary: bytes) -> list[tuple[int, int]] | None:
-    delimiter = _delimiter_re(boundary)
     ranges: list[tuple[int, int]] = []
     part_start = None
     found = False
-    for match in delimiter.finditer(buf, start, end):
+    for match_start, match_end, closing in _delimiters(buf, start, end, boundary):
         found = True
         if part_start is not None:
-            ranges.append((part_start, _before_line_break(buf, part_start, match.start())))
-        if match.group(1):
+            ranges.append((part_start, _before_line_break(buf, part_start, match_start)))
+        if closing:
             return ranges
-        part_start = _after_line(buf, match.end(), end)
+        part_start = _after_line(buf, match_end, end)
     if not found:
         return None
     # Without a close delimiter the last part runs to the end, unless that
@@ -234,7 +256,7 @@ def _guess_boundary(buf: bytes, start: int, end: int) -> bytes | None:
         candidate = match.group(1)
         if candidate.strip(b"-") == b"":
             continue
-        occurrences = _delimiter_re(candidate).finditer(buf, match.end(), end)
+        occurrences = _delimiters(buf, match.end(), end, candidate)
         if next(occurrences, None) is not None:
             return candidate
         return None
