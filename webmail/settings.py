@@ -199,6 +199,23 @@ VAPID_SUBJECT = env.str("VAPID_SUBJECT", default=f"mailto:postmaster@{_public_ho
 
 DEMO_ACCOUNT = env.str("DEMO_ACCOUNT", default="demo@example.test")
 
+# Receiving mail (docs/transport.md): `manage.py smtpd`, which `make run` starts on SMTP_PORT.
+SMTP_PORT = env.int("SMTP_PORT", default=2525)
+# The name in the greeting, in Received headers and as the Authentication-Results authserv-id.
+SMTP_HOSTNAME = env.str("SMTP_HOSTNAME", default=_public_host)
+SMTP_MAX_MESSAGE_SIZE = env.int("SMTP_MAX_MESSAGE_SIZE", default=25 * 1024 * 1024)
+SMTP_MAX_RECIPIENTS = env.int("SMTP_MAX_RECIPIENTS", default=100)
+# STARTTLS is offered when both are set (PEM files).
+SMTP_TLS_CERT = env.str("SMTP_TLS_CERT", default="")
+SMTP_TLS_KEY = env.str("SMTP_TLS_KEY", default="")
+# A sender gets at most one vacation auto-reply per this many days (RFC 3834 2).
+VACATION_REPLY_INTERVAL_DAYS = env.float("VACATION_REPLY_INTERVAL_DAYS", default=3.0)
+# DNS for SPF, DKIM, DMARC and MX (transport/dns.py): name servers as ip[:port], empty for the
+# system's; DNS_STATIC_FILE answers from a JSON table instead (tests).
+DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
+DNS_TIMEOUT = env.float("DNS_TIMEOUT", default=5.0)
+DNS_STATIC_FILE = env.str("DNS_STATIC_FILE", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

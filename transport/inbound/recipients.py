@@ -1,0 +1,73 @@
+"""Which accounts an envelope recipient delivers to: accounts, aliases, plus-addressing, catch-all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jmapcore.models import CATCH_ALL, Account, Alias, Domain
+
+PLUS = "+"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The accounts one address delivers to, or the SMTP reply refusing it."""
+
+    account_ids: tuple[int, ...] = ()
+    refusal: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.refusal is None
+
+
+UNKNOWN_USER = "550 5.1.1 No such mailbox here"
+RELAY_DENIED = "550 5.7.1 Relaying denied: this server only accepts mail for its own domains"
+BAD_ADDRESS = "553 5.1.3 Not a valid address"
+
+
+def split(address: str) -> tuple[str, str] | None:
+    local, at, domain = address.strip().strip("<>").rpartition("@")
+    if not at or not local or not domain:
+        return None
+    return local, domain.lower().rstrip(".")
+
+
+def _alias_targets(domain: Domain, local_part: str) -> tuple[int, ...]:
+    alias = Alias.objects.filter(domain=domain, local_part__iexact=local_part).first()
+    if alias is None:
+        return ()
+    return tuple(sorted(alias.targets.values_list("pk", flat=True)))
+
+
+def _local_targets(domain: Domain, local_part: str) -> tuple[int, ...]:
+    account = Account.objects.filter(domain=domain, local_part__iexact=local_part).values_list(
+        "pk", flat=True
+    )
+    return tuple(account) or _alias_targets(domain, local_part)
+
+
+def resolve(address: str) -> Resolution:
+    """Exact account or alias first, then without a ``+tag``, then the domain's catch-all."""
+    parts = split(address)
+    if parts is None:
+        return Resolution(refusal=BAD_ADDRESS)
+    local, domain_name = parts
+    domain = Domain.objects.filter(name=domain_name).first()
+    if domain is None:
+        return Resolution(refusal=RELAY_DENIED)
+    targets = _local_targets(domain, local)
+    if not targets and PLUS in local.strip(PLUS):
+        targets = _local_targets(domain, local.split(PLUS, 1)[0])
+    if not targets:
+        targets = _alias_targets(domain, CATCH_ALL)
+    return Resolution(account_ids=targets) if targets else Resolution(refusal=UNKNOWN_USER)
+
+
+def account_addresses(account: Account) -> set[str]:
+    """Every address that reaches the account directly or by an alias (lower-cased)."""
+    addresses = {account.address.lower()}
+    for alias in Alias.objects.filter(targets=account).select_related("domain"):
+        if not alias.is_catch_all:
+            addresses.add(str(alias).lower())
+    return addresses
