@@ -175,6 +175,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# The web client's build (frontend/dist) names files with a content hash (app-1a2B3c4D.js):
+# they never change, so browsers may keep them for a year.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+-[0-9A-Za-z_-]{8,}\.(?:js|css|woff2)$"
 
 # JMAP limits advertised in the session (RFC 8620 section 2).
 JMAP_MAX_SIZE_UPLOAD = env.int("JMAP_MAX_SIZE_UPLOAD", default=50_000_000)

@@ -1,0 +1,57 @@
+// Push: one EventSource per browser, not per tab. The tab that holds a Web Lock is the
+// leader and relays StateChange events to the others over a BroadcastChannel; when it
+// closes, the lock passes to another tab, which opens the stream and resumes.
+
+export interface PushOptions {
+  name: string;
+  url: () => string;
+  onChange: () => void;
+}
+
+export class SharedPush {
+  private channel: BroadcastChannel | null = null;
+  private source: EventSource | null = null;
+  private release: (() => void) | null = null;
+  private stopped = false;
+  isLeader = false;
+
+  constructor(private readonly options: PushOptions) {}
+
+  start(): void {
+    if (typeof BroadcastChannel !== "undefined") {
+      this.channel = new BroadcastChannel(`${this.options.name}:push`);
+      this.channel.onmessage = () => this.options.onChange();
+    }
+    const locks = navigator.locks;
+    if (!locks || !this.channel) {
+      this.open();
+      return;
+    }
+    void locks.request(`${this.options.name}:push-leader`, () => {
+      if (this.stopped) return Promise.resolve();
+      this.open();
+      return new Promise<void>((resolve) => (this.release = resolve));
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.source?.close();
+    this.source = null;
+    this.channel?.close();
+    this.release?.();
+  }
+
+  private open(): void {
+    this.isLeader = true;
+    const source = new EventSource(this.options.url(), { withCredentials: true });
+    this.source = source;
+    const changed = () => {
+      this.channel?.postMessage("state");
+      this.options.onChange();
+    };
+    source.addEventListener("state", changed);
+    // After a reconnect, changes may have been missed: resync from the saved states.
+    source.addEventListener("open", changed);
+  }
+}

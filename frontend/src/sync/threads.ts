@@ -1,0 +1,19 @@
+// Whole conversations for the reader: threads and every email in them, in one request.
+
+import { EMAIL_LIST_PROPERTIES, type EmailSummary, type Id } from "../jmap/types";
+import type { SyncEngine } from "./engine";
+
+export function fetchThreads(engine: SyncEngine, threadIds: Id[]): Promise<void> {
+  return engine.exclusive(async () => {
+    const { client, accountId, store } = engine;
+    const threads = client.call("Thread/get", { accountId, ids: threadIds });
+    const emails = client.call("Email/get", {
+      accountId,
+      "#ids": threads.ref("/list/*/emailIds"),
+      properties: EMAIL_LIST_PROPERTIES,
+    });
+    const [t, e] = await Promise.all([threads.value(), emails.value()]);
+    await store.putFetched("Email", e.list as EmailSummary[], e.state);
+    await store.putFetched("Thread", t.list, t.state);
+  });
+}

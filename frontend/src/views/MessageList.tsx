@@ -1,0 +1,248 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { EmailSummary, Filter, Id, Mailbox, Thread } from "../jmap/types";
+import { matches } from "../search";
+import { PAGE_SIZE, queryKey, type QuerySpec } from "../sync/queries";
+import {
+  app,
+  lastError,
+  mode,
+  online,
+  openEmailId,
+  openThreadId,
+  search,
+  selected,
+  storeVersion,
+  type ListMode,
+} from "./context";
+import { senderName, shortDate } from "./format";
+
+export const ROW_HEIGHT = 76;
+const OVERSCAN = 8;
+
+export function listSpec(filter: Filter | null, listMode: ListMode): QuerySpec {
+  return {
+    filter,
+    sort: [{ property: "receivedAt", isAscending: false }],
+    collapseThreads: listMode === "threads",
+  };
+}
+
+export interface ListData {
+  ids: Id[];
+  total: number;
+  emails: Map<Id, EmailSummary>;
+  threads: Map<Id, Thread>;
+  local: boolean;
+}
+
+const EMPTY: ListData = { ids: [], total: 0, emails: new Map(), threads: new Map(), local: false };
+
+/** Offline search: the filter run over every email in the store, newest first. */
+async function searchLocally(spec: QuerySpec): Promise<ListData> {
+  const all = await app().store.allEmails();
+  const found = all.filter((email) => matches(spec.filter!, email));
+  found.sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : -1));
+  const seen = new Set<Id>();
+  const rows = spec.collapseThreads
+    ? found.filter((email) => !seen.has(email.threadId) && seen.add(email.threadId))
+    : found;
+  const emails = new Map(rows.map((email) => [email.id, email]));
+  const threads = await app().store.threads([...new Set(rows.map((e) => e.threadId))]);
+  return { ids: rows.map((e) => e.id), total: rows.length, emails, threads, local: true };
+}
+
+async function readStored(spec: QuerySpec): Promise<ListData> {
+  const { store, queries } = app();
+  const stored = await queries.local(spec);
+  if (!stored) return EMPTY;
+  const emails = await store.emails(stored.ids);
+  const threads = await store.threads([...new Set([...emails.values()].map((e) => e.threadId))]);
+  return { ids: stored.ids, total: stored.total, emails, threads, local: false };
+}
+
+/** The rows of the open list, from the store at once, refreshed from the server when online. */
+export function useList(spec: QuerySpec | null, isSearch: boolean): ListData {
+  const [data, setData] = useState<ListData>(EMPTY);
+  const key = spec ? queryKey(spec) : "";
+  const version = storeVersion.value;
+  const isOnline = online.value;
+  useEffect(() => {
+    if (!spec) return;
+    let current = true;
+    const read = isSearch && !isOnline ? searchLocally(spec) : readStored(spec);
+    void read.then((next) => current && setData(next));
+    return () => {
+      current = false;
+    };
+  }, [key, version, isOnline]);
+  useEffect(() => {
+    if (!spec || !isOnline) return;
+    app()
+      .queries.refresh(spec)
+      .catch((error: Error) => (lastError.value = error.message));
+  }, [key, isOnline]);
+  return data;
+}
+
+function Row({
+  email,
+  thread,
+  index,
+  isSelected,
+  mailboxes,
+  currentMailbox,
+}: {
+  email: EmailSummary;
+  thread: Thread | undefined;
+  index: number;
+  isSelected: boolean;
+  mailboxes: Map<Id, Mailbox>;
+  currentMailbox: Id | null;
+}) {
+  const unread = !email.keywords.$seen;
+  const flagged = !!email.keywords.$flagged;
+  const count = mode.value === "threads" ? (thread?.emailIds.length ?? 1) : 1;
+  const labels = Object.keys(email.mailboxIds)
+    .filter((id) => id !== currentMailbox)
+    .map((id) => mailboxes.get(id))
+    .filter((m): m is Mailbox => !!m && m.role !== "inbox");
+  const open = () => {
+    selected.value = index;
+    openThreadId.value = email.threadId;
+    openEmailId.value = mode.value === "messages" ? email.id : null;
+  };
+  return (
+    <div
+      role="option"
+      id={`row-${index}`}
+      aria-selected={isSelected}
+      class={`row${unread ? " unread" : ""}${isSelected ? " selected" : ""}${
+        openThreadId.value === email.threadId ? " open" : ""
+      }`}
+      style={{ top: `${index * ROW_HEIGHT}px`, height: `${ROW_HEIGHT}px` }}
+      onClick={open}
+      data-email-id={email.id}
+    >
+      <div class="line1">
+        {unread && <span class="dot" aria-label="unread" />}
+        <span class="from">{senderName(email.from)}</span>
+        {count > 1 && <span class="thread-count" aria-label={`${count} messages`}>{count}</span>}
+        {email.hasAttachment && <span class="marker" aria-label="has attachment" title="Attachment">📎</span>}
+        {flagged && <span class="marker flag" aria-label="flagged" title="Flagged">★</span>}
+        <time class="date" dateTime={email.receivedAt}>{shortDate(email.receivedAt)}</time>
+      </div>
+      <div class="subject">
+        {labels.map((m) => (
+          <span key={m.id} class="label">{m.name}</span>
+        ))}
+        {email.subject || "(no subject)"}
+      </div>
+      <div class="preview">{email.preview}</div>
+    </div>
+  );
+}
+
+export function MessageList({
+  spec,
+  isSearch,
+  mailboxes,
+  currentMailbox,
+  onRows,
+}: {
+  spec: QuerySpec | null;
+  isSearch: boolean;
+  mailboxes: Mailbox[];
+  currentMailbox: Id | null;
+  onRows: (rows: EmailSummary[]) => void;
+}) {
+  const data = useList(spec, isSearch);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(800);
+  const loading = useRef(false);
+  const byId = new Map(mailboxes.map((m) => [m.id, m]));
+  const rows = data.ids.map((id) => data.emails.get(id)).filter((e): e is EmailSummary => !!e);
+
+  useEffect(() => onRows(rows), [data]);
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => setHeight(element.clientHeight));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  useEffect(() => {
+    scroller.current?.scrollTo({ top: 0 });
+  }, [spec && queryKey(spec)]);
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+
+  // Keep the selected row in view when the keyboard moves it.
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const top = selected.value * ROW_HEIGHT;
+    if (top < element.scrollTop) element.scrollTop = top;
+    else if (top + ROW_HEIGHT > element.scrollTop + element.clientHeight)
+      element.scrollTop = top + ROW_HEIGHT - element.clientHeight;
+  }, [selected.value]);
+
+  // Near the end of what is loaded: fetch the next page.
+  useEffect(() => {
+    if (!spec || data.local || !online.value || loading.current) return;
+    if (last < data.ids.length - PAGE_SIZE / 2 || data.ids.length >= data.total) return;
+    loading.current = true;
+    app()
+      .queries.loadMore(spec)
+      .catch((error: Error) => (lastError.value = error.message))
+      .finally(() => (loading.current = false));
+  }, [last, data]);
+
+  const visible = [];
+  for (let index = first; index < last; index++) {
+    const email = rows[index];
+    visible.push(
+      <Row
+        key={email.id}
+        email={email}
+        thread={data.threads.get(email.threadId)}
+        index={index}
+        isSelected={index === selected.value}
+        mailboxes={byId}
+        currentMailbox={currentMailbox}
+      />,
+    );
+  }
+  const label = isSearch ? `Search results for ${search.value}` : "Messages";
+  return (
+    <section class="list-pane" aria-label={label}>
+      <div class="list-header">
+        <span class="list-title">{isSearch ? `Search: ${search.value}` : (byId.get(currentMailbox ?? "")?.name ?? "")}</span>
+        <span class="list-total">{data.local ? `${data.total} found offline` : `${data.total}`}</span>
+        <button
+          type="button"
+          class="mode"
+          onClick={() => (mode.value = mode.value === "threads" ? "messages" : "threads")}
+          aria-label={mode.value === "threads" ? "Show single messages" : "Show conversations"}
+        >
+          {mode.value === "threads" ? "Conversations" : "Messages"}
+        </button>
+      </div>
+      <div
+        class="scroller"
+        ref={scroller}
+        role="listbox"
+        tabIndex={0}
+        aria-label={label}
+        aria-activedescendant={rows.length ? `row-${selected.value}` : undefined}
+        onScroll={(event) => setScrollTop((event.currentTarget as HTMLDivElement).scrollTop)}
+      >
+        <div class="rows" style={{ height: `${Math.max(data.total, rows.length) * ROW_HEIGHT}px` }}>
+          {visible}
+        </div>
+        {rows.length === 0 && <p class="empty">{isSearch ? "Nothing found." : "No messages."}</p>}
+      </div>
+    </section>
+  );
+}
