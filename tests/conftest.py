@@ -66,6 +66,7 @@ def start_daphne(port: int, overrides: dict[str, str] | None = None) -> LiveServ
             "127.0.0.1",
             "-p",
             str(port),
+            "--no-server-name",
             "webmail.asgi:application",
         ],
         cwd=ROOT,

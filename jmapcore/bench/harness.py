@@ -82,6 +82,7 @@ class BenchServer:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
+                "--no-server-name",
                 "webmail.asgi:application",
             ],
             env=env,

@@ -61,4 +61,4 @@ def api_view(request: HttpRequest) -> HttpResponse:
         response = execute_request(caller, body)
     except RequestError as error:
         return request_error_response(error)
-    return json_response(response)
+    return json_response(response, request=request)

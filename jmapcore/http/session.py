@@ -72,4 +72,4 @@ def session_view(request: HttpRequest) -> HttpResponse:
         caller = authenticate(request)
     except AuthFailed as failure:
         return failure.response
-    return json_response(build_session(caller.user, accessible_accounts(caller.user)))
+    return json_response(build_session(caller.user, accessible_accounts(caller.user)), request=request)

@@ -22,7 +22,17 @@ MAINTENANCE_INTERVAL = 3600
 def site_processes(port: int) -> list[list[str]]:
     """The processes of a running site; later services (SMTP, delivery worker) add theirs."""
     manage = str(Path(settings.BASE_DIR) / "manage.py")
-    web = [sys.executable, "-m", "daphne", "-b", settings.BIND_ADDRESS, "-p", str(port), "--proxy-headers"]
+    web = [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        settings.BIND_ADDRESS,
+        "-p",
+        str(port),
+        "--proxy-headers",
+        "--no-server-name",
+    ]
     return [
         [*web, "webmail.asgi:application"],
         # Exactly one: it sends PushSubscription messages for every web process.

@@ -36,3 +36,34 @@ def test_echo_needs_the_core_capability_in_using(jmap):
     body = response.json()
     assert body["methodResponses"][0][0] == "error"
     assert body["methodResponses"][0][1]["type"] == "unknownMethod"
+
+
+def big_echo(jmap, accept_encoding: str):
+    arguments = {"padding": "x" * 2000}
+    response = jmap.post(
+        {"using": [CORE], "methodCalls": [["Core/echo", arguments, "0"]]},
+        headers={"Accept-Encoding": accept_encoding},
+    )
+    assert response.json()["methodResponses"] == [["Core/echo", arguments, "0"]]
+    return response
+
+
+def test_responses_are_gzipped_for_clients_that_accept_it(jmap):
+    response = big_echo(jmap, "br, gzip;q=0.8")
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert int(response.headers["Content-Length"]) < 300
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_responses_are_plain_when_gzip_is_refused_or_not_offered(jmap):
+    for accept_encoding in ("identity", "gzip;q=0", "br"):
+        response = big_echo(jmap, accept_encoding)
+        assert "Content-Encoding" not in response.headers
+        assert int(response.headers["Content-Length"]) > 2000
+
+
+def test_small_responses_stay_plain(jmap):
+    response = jmap.post(
+        {"using": [CORE], "methodCalls": [["Core/echo", {}, "0"]]}, headers={"Accept-Encoding": "gzip"}
+    )
+    assert "Content-Encoding" not in response.headers
