@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "channels",
+    # The durable outgoing mail queue (tables and SQL functions come with its migrations).
+    "procrastinate.contrib.django",
     "jmapcore",
     "webmail",
 ]
@@ -218,6 +220,31 @@ VACATION_REPLY_INTERVAL_DAYS = env.float("VACATION_REPLY_INTERVAL_DAYS", default
 DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
 DNS_TIMEOUT = env.float("DNS_TIMEOUT", default=5.0)
 DNS_STATIC_FILE = env.str("DNS_STATIC_FILE", default="")
+
+# Sending mail (docs/transport.md). SMTP_RELAY: smtp://[user:password@]host:port (STARTTLS
+# when offered) or smtps://... (implicit TLS); unset means straight to each domain's MX.
+SMTP_RELAY = _secret("SMTP_RELAY")
+SMTP_HELO_NAME = env.str("SMTP_HELO_NAME", default=_public_host)
+OUTBOUND_MX_PORT = env.int("OUTBOUND_MX_PORT", default=25)
+OUTBOUND_SMTP_TIMEOUT = env.float("OUTBOUND_SMTP_TIMEOUT", default=60.0)
+# Temporary failures are retried after OUTBOUND_RETRY_BASE * 2**attempt seconds (at most
+# OUTBOUND_RETRY_MAX) until OUTBOUND_MAX_LIFETIME seconds after sendAt; then they bounce.
+OUTBOUND_RETRY_BASE = env.float("OUTBOUND_RETRY_BASE", default=60.0)
+OUTBOUND_RETRY_MAX = env.float("OUTBOUND_RETRY_MAX", default=4 * 3600.0)
+OUTBOUND_MAX_LIFETIME = env.float("OUTBOUND_MAX_LIFETIME", default=5 * 24 * 3600.0)
+# How often an idle worker looks for scheduled sends that came due (seconds).
+OUTBOUND_POLL_INTERVAL = env.float("OUTBOUND_POLL_INTERVAL", default=1.0)
+# The hold every submission gets unless it asks for one with HOLDFOR/HOLDUNTIL (undo send).
+SUBMISSION_UNDO_SECONDS = env.int("SUBMISSION_UNDO_SECONDS", default=0)
+SUBMISSION_MAX_DELAYED_SEND = env.int("SUBMISSION_MAX_DELAYED_SEND", default=30 * 24 * 3600)
+SUBMISSION_MAX_RECIPIENTS = env.int("SUBMISSION_MAX_RECIPIENTS", default=100)
+SUBMISSION_MAX_SIZE = env.int("SUBMISSION_MAX_SIZE", default=JMAP_MAX_SIZE_UPLOAD)
+# More submissions than this in an hour get forbiddenToSend (a hijacked account sends little spam).
+SUBMISSION_HOURLY_LIMIT = env.int("SUBMISSION_HOURLY_LIMIT", default=500)
+
+PROCRASTINATE_IMPORT_PATHS = ["transport.outbound.tasks"]
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
+PROCRASTINATE_WORKER_DEFAULTS = {"fetch_job_polling_interval": OUTBOUND_POLL_INTERVAL}
 
 LOGGING = {
     "version": 1,

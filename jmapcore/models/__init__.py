@@ -3,6 +3,7 @@ from .blobs import AccountBlob, Blob
 from .changes import AccountState, Change
 from .mail import Email, EmailMailbox, MailboxThread, Thread
 from .mailbox import Mailbox
+from .outbound import OutboundMessage
 from .push import PushSubscription
 from .transport import CATCH_ALL, Alias, EmailSubmission, Identity, VacationReply, VacationResponse
 
@@ -22,6 +23,7 @@ __all__ = [
     "Identity",
     "Mailbox",
     "MailboxThread",
+    "OutboundMessage",
     "PushSubscription",
     "Thread",
     "VacationReply",

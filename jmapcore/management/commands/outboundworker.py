@@ -1,0 +1,31 @@
+"""Run the outgoing mail queue: sends, retries, scheduled sends, bounces (``make run`` starts one)."""
+
+import asyncio
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from procrastinate.contrib.django import app
+
+from transport.outbound.tasks import QUEUE
+
+
+class Command(BaseCommand):
+    help = "Deliver queued outgoing mail until stopped (SIGINT/SIGTERM finish the running sends first)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--concurrency", type=int, default=4, help="messages delivered at the same time (default 4)"
+        )
+
+    def handle(self, **options) -> None:
+        # Deferring uses Django's connection (inside the caller's transaction); the worker
+        # needs its own asynchronous connections, to LISTEN for new jobs.
+        with app.replace_connector(app.connector.get_worker_connector()):
+            asyncio.run(
+                app.run_worker_async(
+                    queues=[QUEUE],
+                    concurrency=options["concurrency"],
+                    fetch_job_polling_interval=settings.OUTBOUND_POLL_INTERVAL,
+                    install_signal_handlers=True,
+                )
+            )
