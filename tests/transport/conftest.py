@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import ROOT, free_port, server_env
+from tests.push.conftest import open_stream  # noqa: F401 - the event source fixture, shared
 
 HOSTNAME = "mx.hosted.test"
 
@@ -110,3 +111,10 @@ def smtp(smtpd) -> Iterator[smtplib.SMTP]:
         client.quit()
     except smtplib.SMTPException:
         client.close()
+
+
+@pytest.fixture(scope="session")
+def lmtpd(django_db_setup, dns_table) -> Iterator[SmtpServer]:
+    server = start_smtpd({"DNS_STATIC_FILE": str(dns_table.path)}, lmtp=True)
+    yield server
+    server.stop()

@@ -7,7 +7,6 @@ RFC 7489 6.6.3) and the message is delivered all the same.
 
 from __future__ import annotations
 
-import copy
 import logging
 
 import dkim
@@ -64,9 +63,11 @@ def _dmarc_txt(name: str) -> str | None:
 
 
 def check_spf(ip: str, mail_from: str, helo: str) -> SPFAuthenticationResult:
+    """RFC 7208 on MAIL FROM (on HELO for a null sender); RFC 8601 2.7.2 names only its domain."""
     result, explanation = spf.check2(ip, mail_from, helo, querytime=SPF_TIME_LIMIT)
+    domain = mail_from.rpartition("@")[2].lower() if mail_from else None
     return SPFAuthenticationResult(
-        result=result, reason=explanation or None, smtp_mailfrom=mail_from or None, smtp_helo=helo
+        result=result, reason=explanation or None, smtp_mailfrom=domain, smtp_helo=helo
     )
 
 
@@ -82,8 +83,10 @@ def check_dkim(raw: bytes, signatures: int) -> list[DKIMAuthenticationResult]:
         except dns.DnsTempError:
             verdict = "temperror"
         except dkim.DKIMException as error:
-            log.info("DKIM signature %d unusable: %s", index, error)
-            verdict = "permerror"
+            # RFC 8601 2.7.1: a body that no longer matches its hash failed verification;
+            # anything else (bad tags, no usable key) means the signature could not be checked.
+            verdict = "fail" if str(error).startswith("body hash mismatch") else "permerror"
+            log.info("DKIM signature %d: %s (%s)", index, verdict, error)
         fields = verifier.signature_fields or {}
         results.append(
             DKIMAuthenticationResult(
@@ -104,6 +107,13 @@ def _aligned_dkim(
     return (aligned or passing or [None])[0]
 
 
+def _for_alignment(spf_result: SPFAuthenticationResult | None) -> SPFAuthenticationResult | None:
+    """A separate result for authheaders, which rewrites ``smtp_mailfrom`` of what it is given."""
+    if spf_result is None or not spf_result.smtp_mailfrom:
+        return None
+    return SPFAuthenticationResult(result=spf_result.result, smtp_mailfrom=f"@{spf_result.smtp_mailfrom}")
+
+
 def check_dmarc(
     from_domain: str | None,
     spf_result: SPFAuthenticationResult | None,
@@ -114,7 +124,7 @@ def check_dmarc(
     try:
         verdict, _comment, _domain, policy = dmarc_per_from(
             from_domain,
-            spf_result=copy.copy(spf_result),  # authheaders rewrites its smtp_mailfrom
+            spf_result=_for_alignment(spf_result),
             dkim_result=_aligned_dkim(dkim_results, from_domain),
             dnsfunc=_dmarc_txt,
         )

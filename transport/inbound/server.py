@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .authentication import authentication_results
-from .delivery import DeliveryResult, deliver_resolved
+from .delivery import FAILED, DeliveryResult, deliver_resolved
 from .message import Head, fold, without_forged_results
 from .recipients import Resolution, resolve
 
@@ -128,9 +128,13 @@ class InboundHandler:
         queue_id = secrets.token_hex(8)
         raw = bytes(envelope.original_content or b"")
         trace = _received(session, envelope, self.config, queue_id)
-        results = await _threaded(self._authenticate_and_deliver)(
-            raw, trace, session.peer, session.host_name or "", envelope.mail_from or "", resolutions
-        )
+        try:
+            results = await _threaded(self._authenticate_and_deliver)(
+                raw, trace, session.peer, session.host_name or "", envelope.mail_from or "", resolutions
+            )
+        except Exception:  # never a 5xx for our own failure: the sender must keep the message
+            log.exception("Message %s could not be processed", queue_id)
+            results = {recipient: DeliveryResult(451, FAILED) for recipient in resolutions}
         log.info(
             "Message %s from <%s>: %s", queue_id, envelope.mail_from, {r: v.code for r, v in results.items()}
         )
