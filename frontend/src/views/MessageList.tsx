@@ -127,7 +127,17 @@ function Row({
         {unread && <span class="dot" aria-label="unread" />}
         <span class="from">{senderName(email.from)}</span>
         {count > 1 && <span class="thread-count" aria-label={`${count} messages`}>{count}</span>}
-        {email.hasAttachment && <span class="marker" aria-label="has attachment" title="Attachment">📎</span>}
+        {email.hasAttachment && (
+          <svg class="marker" role="img" aria-label="has attachment" viewBox="0 0 16 16" width="14" height="14">
+            <path
+              d="M10.5 4.5 5.6 9.4a1.4 1.4 0 0 0 2 2l5-5a2.8 2.8 0 0 0-4-4l-5 5a4.2 4.2 0 0 0 6 6l4.4-4.4"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.4"
+              stroke-linecap="round"
+            />
+          </svg>
+        )}
         {flagged && <span class="marker flag" aria-label="flagged" title="Flagged">★</span>}
         <time class="date" dateTime={email.receivedAt}>{shortDate(email.receivedAt)}</time>
       </div>
