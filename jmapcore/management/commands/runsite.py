@@ -39,6 +39,8 @@ def site_processes(port: int) -> list[list[str]]:
         [sys.executable, manage, "pushworker"],
         # Receives mail for the hosted domains (port 25 belongs to a front MTA or a port forward).
         [sys.executable, manage, "smtpd", "--host", "127.0.0.1", "--port", str(settings.SMTP_PORT)],
+        # Sends queued mail (EmailSubmission, vacation replies); more may run side by side.
+        [sys.executable, manage, "outboundworker"],
     ]
 
 
