@@ -7,3 +7,6 @@ class JmapCoreConfig(AppConfig):
 
     def ready(self) -> None:
         from jmapcore import datatypes  # noqa: F401  (registers every data type)
+        from transport.outbound.queue import install
+
+        install()  # vacation auto-replies go out through the outgoing queue

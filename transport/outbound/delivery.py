@@ -134,7 +134,8 @@ def _record(outbound: OutboundMessage, outcomes: dict[str, Outcome]) -> None:
         for rcpt, outcome in outcomes.items()
         if outcome.reply.permanent
     ]
-    dsn = _store_dsn(outbound, failed, now) if failed else None
+    # Nothing bounces a message with the null sender (RFC 5321 4.5.5): it is itself automatic.
+    dsn = _store_dsn(outbound, failed, now) if failed and outbound.mail_from else None
     with account_write(outbound.account_id) as log:
         row = OutboundMessage.objects.select_for_update().get(pk=outbound.pk)
         done = {rcpt for rcpt, outcome in outcomes.items() if not outcome.reply.temporary}
@@ -169,7 +170,7 @@ def _store_dsn(outbound: OutboundMessage, failed: list[FailedRecipient], now: da
     """The bounce's bytes stored as a blob of the sender's account (I/O before the transaction)."""
     dsn = build_dsn(
         bytes(outbound.message),
-        outbound.mail_from or Account.objects.get(pk=outbound.account_id).address,
+        outbound.mail_from,
         failed,
         settings.SMTP_HELO_NAME,
         f"S{outbound.submission_id or outbound.pk}",

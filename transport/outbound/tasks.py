@@ -4,9 +4,9 @@ One job per outgoing message, with the queueing lock ``outbound-<id>`` so a mess
 is never queued twice. A job is deferred in the transaction that creates the
 submission (procrastinate's Django connector uses Django's connection), scheduled
 at ``sendAt``: a hold for undo or a scheduled send is only the job's start time.
-Temporary failures retry the same job later (exponential backoff, up to
-``OUTBOUND_MAX_LIFETIME``); a sweep every minute revives jobs of a worker that died
-and messages whose job was lost.
+After an attempt with temporary failures the job queues the next one (exponential
+backoff, up to ``OUTBOUND_MAX_LIFETIME``); a sweep every minute revives jobs of a
+worker that died and messages whose job was lost.
 """
 
 from __future__ import annotations
@@ -34,18 +34,10 @@ QUEUE = "outbound"
 UNEXPECTED_ERROR_RETRIES = 10
 
 
-class RetryLater(Exception):
-    """Some recipients got a temporary failure: run the job again at ``when``."""
-
-    def __init__(self, when: datetime) -> None:
-        super().__init__(f"retry at {when.isoformat()}")
-        self.when = when
-
-
 class Backoff(BaseRetryStrategy):
+    """For unexpected errors only (a bug, the database gone): SMTP outcomes never raise."""
+
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if isinstance(exception, RetryLater):
-            return RetryDecision(retry_at=exception.when)
         if job.attempts >= UNEXPECTED_ERROR_RETRIES:
             return None
         return RetryDecision(retry_in={"seconds": delivery.retry_delay(job.attempts + 1)})
@@ -59,15 +51,21 @@ def lock_name(outbound_id: int) -> str:
 def deliver(outbound_id: int) -> None:
     retry_at = delivery.attempt(outbound_id)
     if retry_at is not None:
-        raise RetryLater(retry_at)
+        # A new job for the next attempt; had the worker stopped right before this,
+        # the sweep would queue the message again.
+        _defer(outbound_id, retry_at)
 
 
 def enqueue(outbound: OutboundMessage) -> None:
     """Queue the message's delivery at its ``send_at``, in the caller's transaction."""
-    job = deliver.configure(schedule_at=outbound.send_at, queueing_lock=lock_name(outbound.pk))
+    _defer(outbound.pk, outbound.send_at)
+
+
+def _defer(outbound_id: int, when: datetime) -> None:
+    job = deliver.configure(schedule_at=when, queueing_lock=lock_name(outbound_id))
     # A savepoint: the refused insert must not abort the caller's transaction.
     with contextlib.suppress(AlreadyEnqueued), transaction.atomic():
-        job.defer(outbound_id=outbound.pk)
+        job.defer(outbound_id=outbound_id)
 
 
 def _orphans() -> list[OutboundMessage]:

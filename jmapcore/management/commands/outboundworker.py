@@ -21,11 +21,13 @@ class Command(BaseCommand):
         # Deferring uses Django's connection (inside the caller's transaction); the worker
         # needs its own asynchronous connections, to LISTEN for new jobs.
         with app.replace_connector(app.connector.get_worker_connector()):
-            asyncio.run(
-                app.run_worker_async(
-                    queues=[QUEUE],
-                    concurrency=options["concurrency"],
-                    fetch_job_polling_interval=settings.OUTBOUND_POLL_INTERVAL,
-                    install_signal_handlers=True,
-                )
+            asyncio.run(self.run(options["concurrency"]))
+
+    async def run(self, concurrency: int) -> None:
+        async with app.open_async():
+            await app.run_worker_async(
+                queues=[QUEUE],
+                concurrency=concurrency,
+                fetch_job_polling_interval=settings.OUTBOUND_POLL_INTERVAL,
+                install_signal_handlers=True,
             )
