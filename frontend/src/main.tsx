@@ -12,7 +12,7 @@ import { SharedPush } from "./sync/push";
 import { QuerySync } from "./sync/queries";
 import "./styles.css";
 import { App } from "./views/App";
-import { lastError, online, readHash, setServices, storeVersion, syncing } from "./views/context";
+import { lastError, online, pushLive, readHash, setServices, storeVersion, syncGeneration, syncing } from "./views/context";
 
 const SESSION_KEY = "jmapmail:session";
 
@@ -98,11 +98,16 @@ async function boot(): Promise<void> {
   writes.onmessage = () => storeVersion.value++;
   store.onChange(() => writes.postMessage("changed"));
 
-  const resync = () => engine.resync().then(() => (online.value = true), failed);
+  const resync = () =>
+    engine.resync().then(() => {
+      online.value = true;
+      syncGeneration.value++;
+    }, failed);
   const push = new SharedPush({
     name,
     url: () => client.eventSourceUrl("*", "no", 60),
     onChange: () => void resync(),
+    onLive: (live) => (pushLive.value = live),
   });
   let pushing = false;
   const startPush = () => {

@@ -6,7 +6,11 @@ export interface PushOptions {
   name: string;
   url: () => string;
   onChange: () => void;
+  /** Whether the stream (this tab's or the leader's) is connected. */
+  onLive?: (live: boolean) => void;
 }
+
+type Message = "state" | "live" | "down";
 
 export class SharedPush {
   private channel: BroadcastChannel | null = null;
@@ -20,7 +24,10 @@ export class SharedPush {
   start(): void {
     if (typeof BroadcastChannel !== "undefined") {
       this.channel = new BroadcastChannel(`${this.options.name}:push`);
-      this.channel.onmessage = () => this.options.onChange();
+      this.channel.onmessage = (event: MessageEvent<Message>) => {
+        if (event.data === "state") this.options.onChange();
+        else this.options.onLive?.(event.data === "live");
+      };
     }
     const locks = navigator.locks;
     if (!locks || !this.channel) {
@@ -46,12 +53,21 @@ export class SharedPush {
     this.isLeader = true;
     const source = new EventSource(this.options.url(), { withCredentials: true });
     this.source = source;
+    const post = (message: Message) => this.channel?.postMessage(message);
     const changed = () => {
-      this.channel?.postMessage("state");
+      post("state");
       this.options.onChange();
     };
     source.addEventListener("state", changed);
     // After a reconnect, changes may have been missed: resync from the saved states.
-    source.addEventListener("open", changed);
+    source.addEventListener("open", () => {
+      post("live");
+      this.options.onLive?.(true);
+      changed();
+    });
+    source.addEventListener("error", () => {
+      post("down");
+      this.options.onLive?.(false);
+    });
   }
 }

@@ -9,6 +9,7 @@ import {
   mode,
   online,
   openEmailId,
+  pushLive,
   openThreadId,
   search,
   selected,
@@ -63,7 +64,14 @@ function Status() {
   const text = !online.value ? "Offline" : syncing.value ? "Syncing…" : lastError.value ? "Sync problem" : "Up to date";
   const state = !online.value ? "offline" : syncing.value ? "syncing" : lastError.value ? "error" : "ok";
   return (
-    <span class={`status ${state}`} role="status" aria-live="polite" title={lastError.value ?? undefined} data-state={state}>
+    <span
+      class={`status ${state}`}
+      role="status"
+      aria-live="polite"
+      title={lastError.value ?? (pushLive.value ? "Live: new mail shows as it arrives" : undefined)}
+      data-state={state}
+      data-push={pushLive.value ? "live" : "off"}
+    >
       {text}
     </span>
   );

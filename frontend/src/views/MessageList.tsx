@@ -12,6 +12,7 @@ import {
   search,
   selected,
   storeVersion,
+  syncGeneration,
   type ListMode,
 } from "./context";
 import { senderName, shortDate } from "./format";
@@ -66,6 +67,7 @@ export function useList(spec: QuerySpec | null, isSearch: boolean): ListData {
   const key = spec ? queryKey(spec) : "";
   const version = storeVersion.value;
   const isOnline = online.value;
+  const generation = syncGeneration.value;
   useEffect(() => {
     if (!spec) return;
     let current = true;
@@ -80,7 +82,7 @@ export function useList(spec: QuerySpec | null, isSearch: boolean): ListData {
     app()
       .queries.refresh(spec)
       .catch((error: Error) => (lastError.value = error.message));
-  }, [key, isOnline]);
+  }, [key, isOnline, generation]);
   return data;
 }
 

@@ -43,6 +43,10 @@ export const helpOpen = signal(false);
 export const sidebarOpen = signal(false);
 /** Bumped after every committed write to the store, so views re-read what they show. */
 export const storeVersion = signal(0);
+/** Bumped after every completed resync: open lists then ask the server what moved in them. */
+export const syncGeneration = signal(0);
+/** Whether this browser's push stream (held by one tab for all) is connected. */
+export const pushLive = signal(false);
 
 /** Keeps the view in the address (hash), so a reload, online or not, reopens it. */
 export function readHash(): void {
