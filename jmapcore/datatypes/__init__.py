@@ -1,3 +1,13 @@
 """One module per JMAP data type; importing this package registers them all."""
 
-from . import blob, core, email, email_import, email_query, mailbox, pushsubscription, thread  # noqa: F401
+from . import (  # noqa: F401
+    blob,
+    core,
+    email,
+    email_import,
+    email_query,
+    emailsubmission,
+    mailbox,
+    pushsubscription,
+    thread,
+)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from jmapcore.models import Account
 
@@ -14,6 +16,7 @@ CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
 BLOB = "urn:ietf:params:jmap:blob"
 WEBSOCKET = "urn:ietf:params:jmap:websocket"
+SUBMISSION = "urn:ietf:params:jmap:submission"
 
 # Mailbox.name is a varchar(255): a limit in octets no larger than that always fits.
 # RFC 8621 4.4.2: every sort Email/query implements (jmapcore/selectors/email_query.py).
@@ -44,6 +47,7 @@ def session_capabilities() -> dict[str, dict[str, Any]]:
             "collationAlgorithms": list(COLLATIONS),
         },
         MAIL: {},
+        SUBMISSION: {},
         **{name: value for name, value in _extension_session_capabilities().items()},
     }
 
@@ -77,5 +81,27 @@ def account_capabilities(account: Account) -> dict[str, dict[str, Any]]:
             "emailQuerySortOptions": EMAIL_SORT_OPTIONS,
             "mayCreateTopLevelMailbox": True,
         },
+        SUBMISSION: _submission_capability(),
         **{name: build(account) for name, build in ACCOUNT_EXTENSIONS.items()},
+    }
+
+
+def _submission_capability() -> dict[str, Any]:
+    """RFC 8621 1.3.2: how long a send may be held, and the EHLO extensions clients may use.
+
+    FUTURERELEASE (RFC 4865) carries the longest hold in seconds and the latest release
+    time; SIZE the largest message sent. The latest time counts from the start of the day,
+    so the session (and its state) changes once a day rather than every second.
+    """
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    latest = today + timedelta(seconds=settings.SUBMISSION_MAX_DELAYED_SEND)
+    return {
+        "maxDelayedSend": settings.SUBMISSION_MAX_DELAYED_SEND,
+        "submissionExtensions": {
+            "FUTURERELEASE": [
+                str(settings.SUBMISSION_MAX_DELAYED_SEND),
+                latest.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ],
+            "SIZE": [str(settings.SUBMISSION_MAX_SIZE)],
+        },
     }

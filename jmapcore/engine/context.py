@@ -20,6 +20,9 @@ class Context:
     # Responses a method emits besides its own (e.g. an implicit Foo/set after Foo/copy).
     extra_responses: list[Invocation] = field(default_factory=list)
     call_id: str = ""
+    # The creation id of the object a /set is creating right now (EmailSubmission uses it to
+    # recognise a retried request whose response was lost).
+    creation_id: str = ""
 
     def account(self, account_id: object, capability: str) -> Account:
         """The account named by ``accountId``, or accountNotFound (same for missing and forbidden)."""

@@ -157,6 +157,12 @@ class DataType(ABC):
     def destroy(self, ctx: Context, log: ChangeLog, account: Account, obj: Any, args: dict) -> None:
         raise SetError("forbidden", f"{self.name} objects cannot be destroyed")
 
+    def after_set(self, ctx: Context, account: Account, response: dict[str, Any], args: dict) -> None:
+        """Runs once a /set has committed, with its response; a type whose /set implies
+        another call (EmailSubmission's implicit Email/set) appends that call's response
+        to ``ctx.extra_responses``, which the dispatcher emits right after this one."""
+        return None
+
     def integrity_error(self, error: Exception) -> SetError:
         """Turn a unique-constraint violation into the type's SetError."""
         return SetError("invalidProperties", "The object conflicts with an existing one")

@@ -161,6 +161,7 @@ def standard_set(ctx: Context, datatype: DataType, raw: dict[str, Any]) -> dict[
             response["oldState"] = old_state
             for creation_id in datatype.order_creates(create):
                 data = create[creation_id]
+                ctx.creation_id = creation_id
                 try:
                     with _object_savepoint(log, datatype):
                         created[creation_id] = _create_one(ctx, log, datatype, account, data, extra)
@@ -198,6 +199,7 @@ def standard_set(ctx: Context, datatype: DataType, raw: dict[str, Any]) -> dict[
         notUpdated=not_updated or None,
         notDestroyed=not_destroyed or None,
     )
+    datatype.after_set(ctx, account, response, extra)
     return response
 
 
