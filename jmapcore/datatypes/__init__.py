@@ -7,7 +7,9 @@ from . import (  # noqa: F401
     email_import,
     email_query,
     emailsubmission,
+    identity,
     mailbox,
     pushsubscription,
     thread,
+    vacationresponse,
 )

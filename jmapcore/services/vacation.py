@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jmapcore.changes.log import ChangeLog
-from jmapcore.models import Account, VacationResponse
+from jmapcore.models import Account, VacationReply, VacationResponse
 
 VACATION_RESPONSE = "VacationResponse"
 
@@ -21,7 +21,9 @@ def vacation_response_of(log: ChangeLog, account: Account) -> VacationResponse:
 
 
 def vacation_response_update(log: ChangeLog, vacation: VacationResponse, **fields: object) -> None:
+    """Change the setting; a new message (or switching it on again) may go to every sender once more."""
     for field, value in fields.items():
         setattr(vacation, field, value)
     vacation.save(update_fields=list(fields))
     log.updated(VACATION_RESPONSE, vacation.pk)
+    VacationReply.objects.filter(account_id=vacation.account_id).delete()

@@ -62,12 +62,3 @@ def resolve(address: str) -> Resolution:
     if not targets:
         targets = _alias_targets(domain, CATCH_ALL)
     return Resolution(account_ids=targets) if targets else Resolution(refusal=UNKNOWN_USER)
-
-
-def account_addresses(account: Account) -> set[str]:
-    """Every address that reaches the account directly or by an alias (lower-cased)."""
-    addresses = {account.address.lower()}
-    for alias in Alias.objects.filter(targets=account).select_related("domain"):
-        if not alias.is_catch_all:
-            addresses.add(str(alias).lower())
-    return addresses

@@ -23,9 +23,10 @@ from django.utils import timezone
 from jmapcore.mime.build import build_message
 from jmapcore.mime.html import html_to_text
 from jmapcore.models import Account, Identity, VacationReply, VacationResponse
+from jmapcore.selectors.addresses import account_addresses
 
 from .message import Head
-from .recipients import account_addresses, split
+from .recipients import split
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +80,6 @@ def _claim_reply_slot(account_id: int, sender: str, now: datetime) -> bool:
             [account_id, sender, now, cutoff],
         )
         return cursor.fetchone() is not None
-
-
-def forget_replies(account_id: int) -> None:
-    """A changed vacation message is news: every sender may get it once more."""
-    VacationReply.objects.filter(account_id=account_id).delete()
 
 
 def reply_if_away(account_id: int, head: Head, mail_from: str, addressed: list[str]) -> bool:
@@ -147,8 +143,7 @@ def build_reply(
     return build_message(email, lambda blob_id: None, now, message_id_domain=account.domain.name)
 
 
-# The sending side installs its queue here (transport.outbound); without one, replies to
-# hosted addresses are delivered locally and replies to other domains are logged and dropped.
+# The sending side installs its queue here at start-up (transport.outbound.queue.install).
 AutoReplySender = Callable[[Account, str, bytes], None]
 _outbound_sender: AutoReplySender | None = None
 
@@ -159,7 +154,11 @@ def install_auto_reply_sender(sender: AutoReplySender) -> None:
 
 
 def queue_auto_reply(account: Account, recipient: str, message: bytes) -> None:
-    """Hand the reply over for sending, with a null envelope sender (RFC 3834 3.3)."""
+    """Hand the reply over with a null envelope sender (RFC 3834 3.3).
+
+    A hosted sender gets it at once through local delivery; any other goes to the
+    outgoing queue (retries, DKIM signing).
+    """
     from .delivery import deliver_local
     from .recipients import resolve
 
@@ -168,4 +167,6 @@ def queue_auto_reply(account: Account, recipient: str, message: bytes) -> None:
     elif _outbound_sender is not None:
         _outbound_sender(account, recipient, message)
     else:
-        log.warning("No outgoing queue: vacation reply of %s to %s not sent", account.address, recipient)
+        log.error(
+            "No outgoing queue installed: vacation reply of %s to %s not sent", account.address, recipient
+        )
