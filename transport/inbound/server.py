@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 RECIPIENT_OK = "250 2.1.5 Recipient OK"
 NO_VALID_RECIPIENTS = "554 5.5.1 No valid recipients"
+LOOKUP_FAILED = "451 4.3.0 Cannot check this recipient now, try again later"
 
 
 def _threaded(function):
@@ -107,7 +108,11 @@ class InboundHandler:
         accepted = self._accepted(envelope)
         if len(envelope.rcpt_tos) >= self.config.max_recipients:
             return TOO_MANY_RECIPIENTS
-        resolution = await _threaded(resolve)(address)
+        try:
+            resolution = await _threaded(resolve)(address)
+        except Exception:  # a database outage must not look like "no such user" (5xx)
+            log.exception("Could not look up recipient %s", address)
+            return LOOKUP_FAILED
         if not resolution.accepted:
             return resolution.refusal or "550 5.1.1 Refused"
         envelope.rcpt_tos.append(address)
