@@ -264,6 +264,7 @@ export interface Methods {
   "Core/echo": [Record<string, unknown>, Record<string, unknown>];
   "Mailbox/get": [GetArgs, GetResponse<Mailbox>];
   "Mailbox/changes": [ChangesArgs, ChangesResponse];
+  "Mailbox/query": [{ accountId: Id }, QueryResponse];
   "Thread/get": [GetArgs, GetResponse<Thread>];
   "Thread/changes": [ChangesArgs, ChangesResponse];
   "Email/get": [GetArgs, GetResponse<EmailSummary & Partial<EmailBody>>];

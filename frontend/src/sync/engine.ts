@@ -167,7 +167,8 @@ export class SyncEngine {
   async getChunked(type: SyncedType, ids: Id[], properties = PROPERTIES[type]) {
     const size = this.client.maxObjectsInGet;
     const calls = [];
-    for (let start = 0; start < ids.length; start += size) {
+    // At least one call, even for no ids: its state is what the caller saves.
+    for (let start = 0; start === 0 || start < ids.length; start += size) {
       calls.push(
         this.client.call(`${type}/get` as "Email/get", {
           accountId: this.accountId,
@@ -188,10 +189,16 @@ export class SyncEngine {
   /** Starts a type over: every known object (all mailboxes) fetched again, then swapped in at once. */
   private async refetchType(type: SyncedType): Promise<void> {
     if (type === "Mailbox") {
-      const result = await this.client
-        .call("Mailbox/get", { accountId: this.accountId, ids: null })
-        .value();
-      await this.store.replaceAll("Mailbox", result.list, result.state);
+      const all = await this.client.call("Mailbox/get", { accountId: this.accountId, ids: null });
+      if (all.ok) {
+        await this.store.replaceAll("Mailbox", all.value.list, all.value.state);
+        return;
+      }
+      if (all.error.type !== "requestTooLarge") throw new MethodFailed("Mailbox/get", all.error);
+      // More mailboxes than one /get may return: list their ids, then fetch in chunks.
+      const ids = (await this.client.call("Mailbox/query", { accountId: this.accountId }).value()).ids;
+      const fetched = await this.getChunked("Mailbox", ids);
+      await this.store.replaceAll("Mailbox", fetched.list as never[], fetched.state as State);
       return;
     }
     const ids = await this.store.knownIds(type);

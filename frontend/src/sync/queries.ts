@@ -91,8 +91,21 @@ export class QuerySync {
       limit,
       calculateTotal: true,
     });
-    const { emails, threads } = this.getWithThreads(query.ref("/ids"));
-    const [q, e, t] = await Promise.all([query.value(), emails.value(), threads.value()]);
+    let fetched: { emails: EmailSummary[]; emailState: string | null; threads: Thread[]; threadState: string | null };
+    let q;
+    if (limit <= client.maxObjectsInGet) {
+      const { emails, threads } = this.getWithThreads(query.ref("/ids"));
+      const [rq, e, t] = await Promise.all([query.value(), emails.value(), threads.value()]);
+      q = rq;
+      fetched = { emails: e.list as EmailSummary[], emailState: e.state, threads: t.list, threadState: t.state };
+    } else {
+      // More ids than one /get may take: fetch them in chunks after the query.
+      q = await query.value();
+      const emails = await this.engine.getChunked("Email", q.ids);
+      const list = emails.list as EmailSummary[];
+      const threads = await this.engine.getChunked("Thread", [...new Set(list.map((e) => e.threadId))]);
+      fetched = { emails: list, emailState: emails.state, threads: threads.list as unknown as Thread[], threadState: threads.state };
+    }
     if (after && q.queryState !== after.queryState) return false;
     const stored: StoredQuery = {
       key: queryKey(spec),
@@ -102,7 +115,7 @@ export class QuerySync {
       total: q.total ?? q.ids.length,
       updatedAt: Date.now(),
     };
-    await this.engine.store.putQuery(stored, e.list as EmailSummary[], e.state, t.list, t.state);
+    await this.engine.store.putQuery(stored, fetched.emails, fetched.emailState, fetched.threads, fetched.threadState);
     return true;
   }
 
