@@ -7,6 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -26,6 +27,7 @@ def app(request: HttpRequest) -> HttpResponse:
         assets = frontend.assets()
     except frontend.FrontendNotBuilt as error:
         return render(request, "not_built.html", {"error": error}, status=503)
+    get_token(request)  # the client reads the CSRF cookie for its POSTs to the API
     response = render(request, "app.html", {"assets": assets})
     response["Cache-Control"] = f"{NO_CACHE}, private"
     return response

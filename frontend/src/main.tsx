@@ -79,6 +79,9 @@ async function boot(): Promise<void> {
       return;
     }
   }
+  client.onSessionChange = () => {
+    void client.connect().then((fresh) => localStorage.setItem(SESSION_KEY, JSON.stringify(fresh)), failed);
+  };
   const accountId = client.accountId;
   const name = databaseName(session.username, accountId);
   const store = new MailStore(await openMailDB(name));

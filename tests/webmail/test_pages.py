@@ -44,6 +44,7 @@ def test_the_boot_page_loads_the_hashed_build_under_a_strict_policy(signed_in):
     assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
     assert "no-cache" in response["Cache-Control"]
     assert 'rel="manifest" href="/manifest.webmanifest"' in html
+    assert response.cookies["csrftoken"].value  # the client sends it back as X-CSRFToken
 
 
 def test_hashed_assets_are_cached_for_a_year_and_compressed_on_request(signed_in):

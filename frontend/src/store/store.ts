@@ -7,6 +7,10 @@ import { STORE_OF, type MailDB, type StoredQuery } from "./db";
 
 type ObjectOf<T extends SyncedType> = T extends "Mailbox" ? Mailbox : T extends "Thread" ? Thread : EmailSummary;
 
+// A saved state must survive a closed tab or a crash together with its data: flush to disk
+// before the write counts as done.
+const STRICT = { durability: "strict" } as const;
+
 export interface Changes<T extends SyncedType> {
   type: T;
   oldState: State;
@@ -41,7 +45,7 @@ export class MailStore {
    */
   async applyChanges<T extends SyncedType>(changes: Changes<T>): Promise<boolean> {
     const name = STORE_OF[changes.type];
-    const tx = this.db.transaction(["states", name, "bodies"], "readwrite");
+    const tx = this.db.transaction(["states", name, "bodies"], "readwrite", STRICT);
     const saved = await tx.objectStore("states").get(changes.type);
     if (saved?.state !== changes.oldState) {
       tx.abort();
@@ -66,7 +70,7 @@ export class MailStore {
    */
   async putFetched<T extends SyncedType>(type: T, list: ObjectOf<T>[], state: State): Promise<void> {
     const name = STORE_OF[type];
-    const tx = this.db.transaction(["states", name], "readwrite");
+    const tx = this.db.transaction(["states", name], "readwrite", STRICT);
     const states = tx.objectStore("states");
     const objects = tx.objectStore(name);
     const saved = await states.get(type);
@@ -81,7 +85,7 @@ export class MailStore {
   /** Replaces every object of a type, with its state (after cannotCalculateChanges). */
   async replaceAll<T extends SyncedType>(type: T, list: ObjectOf<T>[], state: State): Promise<void> {
     const name = STORE_OF[type];
-    const tx = this.db.transaction(["states", name], "readwrite");
+    const tx = this.db.transaction(["states", name], "readwrite", STRICT);
     const objects = tx.objectStore(name);
     await objects.clear();
     await Promise.all([
@@ -166,7 +170,7 @@ export class MailStore {
     threads: Thread[] = [],
     threadState: State | null = null,
   ): Promise<void> {
-    const tx = this.db.transaction(["queries", "emails", "threads", "states"], "readwrite");
+    const tx = this.db.transaction(["queries", "emails", "threads", "states"], "readwrite", STRICT);
     const states = tx.objectStore("states");
     const [savedEmail, savedThread] = await Promise.all([states.get("Email"), states.get("Thread")]);
     await Promise.all([

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { EmailSummary, Filter, Id, Mailbox, Thread } from "../jmap/types";
 import { matches } from "../search";
+import { ensureBodies } from "../sync/bodies";
 import { PAGE_SIZE, queryKey, type QuerySpec } from "../sync/queries";
 import {
   app,
@@ -19,6 +20,7 @@ import { senderName, shortDate } from "./format";
 
 export const ROW_HEIGHT = 76;
 const OVERSCAN = 8;
+const PREFETCH_BODIES = 20;
 
 export function listSpec(filter: Filter | null, listMode: ListMode): QuerySpec {
   return {
@@ -79,8 +81,15 @@ export function useList(spec: QuerySpec | null, isSearch: boolean): ListData {
   }, [key, version, isOnline]);
   useEffect(() => {
     if (!spec || !isOnline) return;
-    app()
-      .queries.refresh(spec)
+    const { queries, engine } = app();
+    queries
+      .refresh(spec)
+      .then(async () => {
+        // The newest mail of the open list is read offline too: fetch its bodies ahead.
+        if (isSearch) return;
+        const stored = await queries.local(spec);
+        await ensureBodies(engine, stored?.ids.slice(0, PREFETCH_BODIES) ?? []);
+      })
       .catch((error: Error) => (lastError.value = error.message));
   }, [key, isOnline, generation]);
   return data;
