@@ -11,7 +11,7 @@ from jmapcore.engine.arguments import Arguments
 from jmapcore.engine.capabilities import MAIL
 from jmapcore.engine.context import Context
 from jmapcore.engine.registry import method
-from jmapcore.engine.standard import _object_savepoint
+from jmapcore.engine.savepoint import object_savepoint
 from jmapcore.mime.parse import parse_message
 from jmapcore.models import Account
 from jmapcore.protocol.errors import MethodError, SetError, invalid_properties
@@ -68,7 +68,7 @@ def email_import(ctx: Context, raw: dict[str, Any]) -> dict[str, Any]:
             raise MethodError("stateMismatch", f"The Email state is {old_state}")
         for creation_id, (prepared, mailbox_ids, keywords, received_at) in ready.items():
             try:
-                with _object_savepoint(log, EMAIL):
+                with object_savepoint(log, EMAIL):
                     mailboxes = EMAIL.mailboxes(ctx, account, mailbox_ids)
                     when = received_at or prepared.last_received or timezone.now()
                     email = service.email_create(log, account, prepared.fields, mailboxes, keywords, when)

@@ -19,6 +19,7 @@ from jmapcore.protocol.request import Invocation
 from .arguments import Arguments
 from .context import Context, account_capabilities
 from .datatype import DataType
+from .savepoint import object_savepoint
 
 
 def _from_account(ctx: Context, account_id: object, capability: str) -> Account:
@@ -109,7 +110,7 @@ def _copy_all(
 def _copy_one(
     ctx: Context, log: Any, datatype: DataType, from_account: Account, account: Account, data: Any
 ) -> tuple[str, dict[str, Any]]:
-    from .standard import _find, _object_savepoint
+    from .standard import _find
 
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         raise SetError("invalidProperties", "Each copy needs the id of the original", ["id"])
@@ -120,7 +121,7 @@ def _copy_one(
     if unknown or server_set:
         raise SetError("invalidProperties", "Properties cannot be given", unknown + server_set)
     original = _find(ctx, datatype, from_account, original_id)
-    with _object_savepoint(log, datatype):
+    with object_savepoint(log, datatype):
         copy, reported = datatype.copy(ctx, log, from_account, account, original, overrides)
     return original_id, {"id": datatype.to_id(copy.pk), **reported}
 

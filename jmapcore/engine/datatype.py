@@ -17,6 +17,7 @@ from jmapcore.models import Account
 from jmapcore.protocol.errors import MethodError, SetError
 
 from .context import Context
+from .savepoint import object_savepoint
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,24 @@ class DataType(ABC):
         """Apply changed client-settable properties; return properties changed as a side effect."""
         raise SetError("forbidden", f"{self.name} objects cannot be changed")
 
+    def update_many(
+        self, ctx: Context, log: ChangeLog, account: Account, items: list[tuple[str, Any, dict]], args: dict
+    ) -> dict[str, dict[str, Any] | SetError | None]:
+        """Every update of one /set, as (id, object, changes), after the generic checks.
+
+        By default each goes through :meth:`update` in a savepoint of its own; a type whose
+        clients change hundreds of objects at once (Email keywords) validates them all,
+        then writes them with a few set-based statements.
+        """
+        results: dict[str, dict[str, Any] | SetError | None] = {}
+        for jmap_id, obj, changes in items:
+            try:
+                with object_savepoint(log, self):
+                    results[jmap_id] = self.update(ctx, log, account, obj, changes, args)
+            except SetError as error:
+                results[jmap_id] = error
+        return results
+
     def copy(
         self,
         ctx: Context,
@@ -156,6 +175,20 @@ class DataType(ABC):
 
     def destroy(self, ctx: Context, log: ChangeLog, account: Account, obj: Any, args: dict) -> None:
         raise SetError("forbidden", f"{self.name} objects cannot be destroyed")
+
+    def destroy_many(
+        self, ctx: Context, log: ChangeLog, account: Account, items: list[tuple[str, Any]], args: dict
+    ) -> dict[str, SetError | None]:
+        """Every destroy of one /set, in :meth:`order_destroys` order; as :meth:`update_many`."""
+        results: dict[str, SetError | None] = {}
+        for jmap_id, obj in items:
+            try:
+                with object_savepoint(log, self):
+                    self.destroy(ctx, log, account, obj, args)
+                results[jmap_id] = None
+            except SetError as error:
+                results[jmap_id] = error
+        return results
 
     def after_set(self, ctx: Context, account: Account, response: dict[str, Any], args: dict) -> None:
         """Runs once a /set has committed, with its response; a type whose /set implies

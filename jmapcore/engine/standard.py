@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
 from jmapcore.changes.log import ChangeLog, account_write
 from jmapcore.changes.read import changes_since, current_state, parse_state, snapshot
@@ -17,6 +16,7 @@ from .arguments import Arguments
 from .context import Context
 from .datatype import DataType
 from .querying import parse_filter, parse_sort
+from .savepoint import object_savepoint
 
 # A server-chosen cap when a client asks /changes for no maximum.
 DEFAULT_MAX_CHANGES = 5000
@@ -163,28 +163,45 @@ def standard_set(ctx: Context, datatype: DataType, raw: dict[str, Any]) -> dict[
                 data = create[creation_id]
                 ctx.creation_id = creation_id
                 try:
-                    with _object_savepoint(log, datatype):
+                    with object_savepoint(log, datatype):
                         created[creation_id] = _create_one(ctx, log, datatype, account, data, extra)
                     ctx.created_ids[creation_id] = created[creation_id]["id"]
                 except SetError as error:
                     not_created[creation_id] = error.to_json()
             # One query loads every object to update or destroy, not one per object.
             loaded = _load_for_write(ctx, datatype, account, [*update, *destroy])
-            for given_id, patch in update.items():
-                shown = ctx.resolve_id(given_id) or given_id
+            changes = []
+            for shown, (obj, patch, current) in _current_values(
+                ctx, datatype, account, update, loaded
+            ).items():
                 try:
-                    with _object_savepoint(log, datatype):
-                        updated[shown] = _update_one(ctx, log, datatype, account, shown, patch, extra, loaded)
+                    if isinstance(obj, SetError):
+                        raise obj
+                    found = _changed_properties(datatype, patch, current)
                 except SetError as error:
                     not_updated[shown] = error.to_json()
+                    continue
+                if found:
+                    changes.append((shown, obj, found))
+                else:
+                    updated[shown] = None
+            for shown, outcome in datatype.update_many(ctx, log, account, changes, extra).items():
+                if isinstance(outcome, SetError):
+                    not_updated[shown] = outcome.to_json()
+                else:
+                    updated[shown] = outcome
+            doomed = []
             shown_ids = [ctx.resolve_id(given_id) or given_id for given_id in dict.fromkeys(destroy)]
             for shown in datatype.order_destroys(ctx, account, shown_ids):
                 try:
-                    with _object_savepoint(log, datatype):
-                        _destroy_one(ctx, log, datatype, account, shown, extra, loaded)
-                    destroyed.append(shown)
+                    doomed.append((shown, _find(ctx, datatype, account, shown, loaded)))
                 except SetError as error:
                     not_destroyed[shown] = error.to_json()
+            for shown, outcome in datatype.destroy_many(ctx, log, account, doomed, extra).items():
+                if outcome is None:
+                    destroyed.append(shown)
+                else:
+                    not_destroyed[shown] = outcome.to_json()
             log.flush()
             response["newState"] = log.state_of(datatype.name)
     except BaseException:
@@ -201,28 +218,6 @@ def standard_set(ctx: Context, datatype: DataType, raw: dict[str, Any]) -> dict[
     )
     datatype.after_set(ctx, account, response, extra)
     return response
-
-
-class _object_savepoint:
-    """One object's create/update/destroy: all of it or none of it, log entries included."""
-
-    def __init__(self, log: ChangeLog, datatype: DataType) -> None:
-        self.log = log
-        self.datatype = datatype
-        self.atomic = transaction.atomic()
-
-    def __enter__(self) -> None:
-        self.pending = dict(self.log.pending)
-        self.atomic.__enter__()
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        self.atomic.__exit__(exc_type, exc, tb)
-        if exc_type is None:
-            return False
-        self.log.pending = self.pending
-        if isinstance(exc, IntegrityError):
-            raise self.datatype.integrity_error(exc) from None
-        return False
 
 
 def _create_one(
@@ -259,22 +254,40 @@ def _find(ctx: Context, datatype: DataType, account: Any, jmap_id: str, loaded: 
     return obj
 
 
-def _update_one(
-    ctx: Context,
-    log: ChangeLog,
-    datatype: DataType,
-    account: Any,
-    jmap_id: str,
-    patch: Any,
-    extra: dict,
-    loaded: dict | None = None,
-) -> dict[str, Any] | None:
-    if not isinstance(patch, dict):
-        raise SetError("invalidPatch", "A PatchObject must be a JSON object")
-    obj = _find(ctx, datatype, account, jmap_id, loaded)
-    # Only the properties the patch touches are read: an Email's body is never loaded to flag it.
-    touched = [name for name in dict.fromkeys(path.split("/", 1)[0] for path in patch) if datatype.prop(name)]
-    current = datatype.to_json(ctx, obj, touched)
+def _current_values(
+    ctx: Context, datatype: DataType, account: Any, update: dict[str, Any], loaded: dict
+) -> dict[str, tuple[Any, Any, dict]]:
+    """Per id to update: (object or its SetError, patch, current value of what the patch touches).
+
+    Only the properties some patch touches are read, for all objects in one go: an Email's
+    body is never loaded to flag it, and its mailboxes are read in one query, not one per email.
+    """
+    targets: dict[str, tuple[Any, Any]] = {}
+    for given_id, patch in update.items():
+        shown = ctx.resolve_id(given_id) or given_id
+        try:
+            if not isinstance(patch, dict):
+                raise SetError("invalidPatch", "A PatchObject must be a JSON object")
+            targets[shown] = (_find(ctx, datatype, account, shown, loaded), patch)
+        except SetError as error:
+            targets[shown] = (error, patch)
+    found = [(shown, obj) for shown, (obj, _) in targets.items() if not isinstance(obj, SetError)]
+    touched = list(
+        dict.fromkeys(
+            name
+            for obj, patch in targets.values()
+            if not isinstance(obj, SetError)
+            for name in (path.split("/", 1)[0] for path in patch)
+            if datatype.prop(name)
+        )
+    )
+    values = datatype.to_json_many(ctx, [obj for _, obj in found], touched, {}) if touched else []
+    current = {shown: value for (shown, _), value in zip(found, values, strict=False)}
+    return {shown: (obj, patch, current.get(shown, {})) for shown, (obj, patch) in targets.items()}
+
+
+def _changed_properties(datatype: DataType, patch: dict, current: dict) -> dict[str, Any]:
+    """The properties the patch changes, checked as RFC 8620 5.3 says; writes nothing."""
     # Path errors first (RFC 8620 5.3: "All parts prior to the last [...] MUST already
     # exist"), so "unknown/sub" is invalidPatch while a top-level "unknown" is invalidProperties.
     try:
@@ -292,16 +305,7 @@ def _update_one(
     ]
     if forbidden:
         raise SetError("invalidProperties", "These properties cannot be changed", forbidden)
-    if not changes:
-        return None
-    return datatype.update(ctx, log, account, obj, changes, extra)
-
-
-def _destroy_one(
-    ctx: Context, log: ChangeLog, datatype: DataType, account: Any, jmap_id: str, extra: dict, loaded: dict
-) -> None:
-    obj = _find(ctx, datatype, account, jmap_id, loaded)
-    datatype.destroy(ctx, log, account, obj, extra)
+    return changes
 
 
 # ---------------------------------------------------------------- /query

@@ -357,13 +357,17 @@ def blobs_pin(account: Account, blob_ids: list[str]) -> None:
 
 
 def blob_release(account: Account, blob_id: str) -> None:
-    """The account's last object using the blob is gone: let it expire like a fresh upload.
+    blobs_release(account, [blob_id])
 
-    Not deleted at once, so a create and a destroy in one method call can both use it.
+
+def blobs_release(account: Account, blob_ids: list[str]) -> None:
+    """The account's last objects using these blobs are gone: let them expire like fresh uploads.
+
+    Not deleted at once, so a create and a destroy in one method call can both use a blob.
     """
-    sha256 = to_sha256(blob_id)
-    if sha256 is not None:
-        AccountBlob.objects.filter(account=account, blob_id=sha256, expires_at__isnull=True).update(
+    sha256s = [sha for sha in map(to_sha256, blob_ids) if sha is not None]
+    if sha256s:
+        AccountBlob.objects.filter(account=account, blob_id__in=sha256s, expires_at__isnull=True).update(
             expires_at=upload_expiry()
         )
 

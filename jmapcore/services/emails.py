@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import F
 
 from jmapcore.changes.log import ChangeLog
 from jmapcore.mail.fields import EmailFields
 from jmapcore.mail.subjects import base_subject
 from jmapcore.models import Account, Email, EmailMailbox, Mailbox, MailboxThread, Thread
-from jmapcore.services.blobs import blob_release, blobs_pin, to_blob_id
+from jmapcore.services.blobs import blobs_pin, blobs_release, to_blob_id
 
 EMAIL, THREAD, MAILBOX = "Email", "Thread", "Mailbox"
 
@@ -233,167 +232,267 @@ def _email_row(account: Account, item: NewEmail, thread_id: int) -> Email:
 # ---------------------------------------------------------------- membership and counters
 
 
-def _join_mailbox(log: ChangeLog, email: Email, mailbox: Mailbox) -> None:
-    _join_mailboxes(log, [(email, mailbox)])
+@dataclass
+class _Move:
+    """One email's memberships and unread state, before and after a change."""
+
+    email: Email
+    was_unread: bool
+    old_boxes: frozenset[int]
+    new_boxes: frozenset[int]
+
+    @property
+    def now_unread(self) -> bool:
+        return self.email.is_unread
 
 
 def _join_mailboxes(log: ChangeLog, pairs: list[tuple[Email, Mailbox]]) -> None:
-    """Add emails to mailboxes: memberships, thread rows and counters, in a few statements."""
-    if not pairs:
-        return
-    EmailMailbox.objects.bulk_create(
-        [EmailMailbox(email=e, mailbox=m, thread_id=e.thread_id, received_at=e.received_at) for e, m in pairs]
-    )
-    groups: dict[tuple[int, int], list[Email]] = defaultdict(list)
+    """New emails into their mailboxes."""
+    boxes: dict[int, set[int]] = defaultdict(set)
+    emails: dict[int, Email] = {}
     for email, mailbox in pairs:
-        groups[(mailbox.pk, email.thread_id)].append(email)
-    existing = {
+        boxes[email.pk].add(mailbox.pk)
+        emails[email.pk] = email
+    moves = [_Move(e, e.is_unread, frozenset(), frozenset(boxes[pk])) for pk, e in emails.items()]
+    _apply_moves(log, moves)
+
+
+def _memberships(email_ids: list[int]) -> dict[int, frozenset[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for email_id, mailbox_id in EmailMailbox.objects.filter(email_id__in=email_ids).values_list(
+        "email_id", "mailbox_id"
+    ):
+        found[email_id].add(mailbox_id)
+    return {email_id: frozenset(found.get(email_id, ())) for email_id in email_ids}
+
+
+def _apply_moves(log: ChangeLog, moves: list[_Move]) -> None:
+    """Write membership changes and bring every counter they touch up to date.
+
+    A handful of statements however many emails move: the memberships, the affected
+    ``MailboxThread`` rows (the conversation list and the thread counters; RFC 8621 2: a
+    thread is unread in a mailbox when one of its emails there is unread) and the Mailbox
+    counters, each reported as a counts-only Mailbox change.
+    """
+    leaving = [(m.email, box) for m in moves for box in sorted(m.old_boxes - m.new_boxes)]
+    joining = [(m.email, box) for m in moves for box in sorted(m.new_boxes - m.old_boxes)]
+    pair_delta: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])  # emails, unread
+    for move in moves:
+        thread_id, was, now = move.email.thread_id, int(move.was_unread), int(move.now_unread)
+        for box in move.old_boxes - move.new_boxes:
+            pair_delta[(box, thread_id)][0] -= 1
+            pair_delta[(box, thread_id)][1] -= was
+        for box in move.new_boxes - move.old_boxes:
+            pair_delta[(box, thread_id)][0] += 1
+            pair_delta[(box, thread_id)][1] += now
+        for box in move.old_boxes & move.new_boxes:
+            pair_delta[(box, thread_id)][1] += now - was
+    if leaving:
+        _delete_memberships(leaving)
+    if joining:
+        EmailMailbox.objects.bulk_create(
+            [
+                EmailMailbox(email=e, mailbox_id=box, thread_id=e.thread_id, received_at=e.received_at)
+                for e, box in joining
+            ]
+        )
+    moved_pairs = {(box, e.thread_id) for e, box in leaving + joining}
+    mailbox_deltas = _update_thread_rows(pair_delta, moved_pairs)
+    _update_mailbox_counters(log, mailbox_deltas)
+
+
+def _delete_memberships(pairs: list[tuple[Email, int]]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {EmailMailbox._meta.db_table} AS m USING unnest(%s::bigint[], %s::bigint[]) "
+            "AS v(email_id, mailbox_id) WHERE m.email_id = v.email_id AND m.mailbox_id = v.mailbox_id",
+            [[e.pk for e, _ in pairs], [box for _, box in pairs]],
+        )
+
+
+def _update_thread_rows(
+    pair_delta: dict[tuple[int, int], list[int]], moved_pairs: set[tuple[int, int]]
+) -> dict[int, list[int]]:
+    """Apply per-(mailbox, thread) deltas; returns per-mailbox counter deltas
+    (emails, unread emails, threads, unread threads)."""
+    rows = {
         (row.mailbox_id, row.thread_id): row
         for row in MailboxThread.objects.filter(
-            mailbox_id__in={key[0] for key in groups}, thread_id__in={key[1] for key in groups}
+            mailbox_id__in={box for box, _ in pair_delta}, thread_id__in={t for _, t in pair_delta}
         )
+        if (row.mailbox_id, row.thread_id) in pair_delta
     }
-    deltas: dict[int, list[int]] = defaultdict(
-        lambda: [0, 0, 0, 0]
-    )  # emails, unread, threads, unread threads
-    new_rows, changed_rows = [], []
-    for (mailbox_id, thread_id), emails in groups.items():
-        latest = max(emails, key=lambda e: (e.received_at, e.pk))
-        unread = sum(e.is_unread for e in emails)
-        row = existing.get((mailbox_id, thread_id))
-        was_unread, is_new = bool(row and row.unread), row is None
+    latest = _latest_in_pairs(sorted(moved_pairs))
+    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    new_rows, changed_rows, emptied = [], [], []
+    for (box, thread_id), (d_emails, d_unread) in pair_delta.items():
+        row = rows.get((box, thread_id))
+        old_emails, old_unread = (row.emails, row.unread) if row else (0, 0)
+        emails, unread = old_emails + d_emails, old_unread + d_unread
+        delta = deltas[box]
+        delta[0] += d_emails
+        delta[1] += d_unread
+        delta[2] += int(emails > 0) - int(old_emails > 0)
+        delta[3] += int(unread > 0) - int(old_unread > 0)
+        if emails == 0:
+            if row is not None:
+                emptied.append(row.pk)
+            continue
         if row is None:
-            row = MailboxThread(
-                mailbox_id=mailbox_id,
-                thread_id=thread_id,
-                latest_email=latest,
-                latest_received_at=latest.received_at,
-            )
+            row = MailboxThread(mailbox_id=box, thread_id=thread_id)
             new_rows.append(row)
         else:
             changed_rows.append(row)
-            if (latest.received_at, latest.pk) > (row.latest_received_at, row.latest_email_id or 0):
-                row.latest_email, row.latest_received_at = latest, latest.received_at
-        row.emails += len(emails)
-        row.unread += unread
-        delta = deltas[mailbox_id]
-        delta[0] += len(emails)
-        delta[1] += unread
-        delta[2] += int(is_new)
-        delta[3] += int(row.unread > 0 and not was_unread)
+        row.emails, row.unread = emails, unread
+        if (box, thread_id) in latest:
+            row.latest_email_id, row.latest_received_at = latest[(box, thread_id)]
+    if emptied:
+        MailboxThread.objects.filter(pk__in=emptied).delete()
     MailboxThread.objects.bulk_create(new_rows)
     MailboxThread.objects.bulk_update(
         changed_rows, ["emails", "unread", "latest_email", "latest_received_at"]
     )
-    for mailbox_id, (emails, unread, threads, unread_threads) in deltas.items():
-        Mailbox.objects.filter(pk=mailbox_id).update(
-            total_emails=F("total_emails") + emails,
-            unread_emails=F("unread_emails") + unread,
-            total_threads=F("total_threads") + threads,
-            unread_threads=F("unread_threads") + unread_threads,
+    return deltas
+
+
+def _latest_in_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, datetime]]:
+    """The newest email of each (mailbox, thread), read after the memberships changed."""
+    if not pairs:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT DISTINCT ON (m.mailbox_id, m.thread_id) m.mailbox_id, m.thread_id, m.email_id, m.received_at
+            FROM {EmailMailbox._meta.db_table} AS m
+            JOIN unnest(%s::bigint[], %s::bigint[]) AS v(mailbox_id, thread_id)
+              ON m.mailbox_id = v.mailbox_id AND m.thread_id = v.thread_id
+            ORDER BY m.mailbox_id, m.thread_id, m.received_at DESC, m.email_id DESC
+            """,
+            [[box for box, _ in pairs], [thread for _, thread in pairs]],
         )
-        log.updated(MAILBOX, mailbox_id, counts_only=True)
+        return {(box, thread): (email_id, received) for box, thread, email_id, received in cursor.fetchall()}
 
 
-def _leave_mailbox(log: ChangeLog, email: Email, mailbox_id: int) -> None:
-    unread = int(email.is_unread)
-    EmailMailbox.objects.filter(email=email, mailbox_id=mailbox_id).delete()
-    row = MailboxThread.objects.get(mailbox_id=mailbox_id, thread_id=email.thread_id)
-    was_unread = row.unread > 0
-    row.emails -= 1
-    row.unread -= unread
-    if row.emails == 0:
-        row.delete()
-    else:
-        if row.latest_email_id == email.pk:
-            _refresh_latest(row)
-        row.save()
-    Mailbox.objects.filter(pk=mailbox_id).update(
-        total_emails=F("total_emails") - 1,
-        unread_emails=F("unread_emails") - unread,
-        total_threads=F("total_threads") - int(row.emails == 0),
-        unread_threads=F("unread_threads") - int(was_unread and row.unread == 0),
-    )
-    log.updated(MAILBOX, mailbox_id, counts_only=True)
-
-
-def _refresh_latest(row: MailboxThread) -> None:
-    latest = (
-        EmailMailbox.objects.filter(mailbox_id=row.mailbox_id, thread_id=row.thread_id)
-        .order_by("-received_at", "-email_id")
-        .values_list("email_id", "received_at")
-        .first()
-    )
-    assert latest is not None
-    row.latest_email_id, row.latest_received_at = latest
-
-
-def _unread_changed(log: ChangeLog, email: Email, delta: int) -> None:
-    """The email became unread (+1) or read (-1): adjust every mailbox it is in."""
-    for mailbox_id in email.memberships.values_list("mailbox_id", flat=True):
-        row = MailboxThread.objects.get(mailbox_id=mailbox_id, thread_id=email.thread_id)
-        was_unread = row.unread > 0
-        row.unread += delta
-        row.save(update_fields=["unread"])
-        Mailbox.objects.filter(pk=mailbox_id).update(
-            unread_emails=F("unread_emails") + delta,
-            unread_threads=F("unread_threads") + (int(row.unread > 0) - int(was_unread)),
+def _update_mailbox_counters(log: ChangeLog, deltas: dict[int, list[int]]) -> None:
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Mailbox._meta.db_table} AS b SET
+                total_emails = b.total_emails + v.emails, unread_emails = b.unread_emails + v.unread,
+                total_threads = b.total_threads + v.threads,
+                unread_threads = b.unread_threads + v.unread_threads
+            FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], %s::int[])
+                AS v(id, emails, unread, threads, unread_threads)
+            WHERE b.id = v.id
+            """,
+            [ids, *([deltas[box][i] for box in ids] for i in range(4))],
         )
-        log.updated(MAILBOX, mailbox_id, counts_only=True)
+    for box in ids:
+        log.updated(MAILBOX, box, counts_only=True)
 
 
 # ---------------------------------------------------------------- update
 
 
+@dataclass
+class EmailChange:
+    """New keywords (normalised) and/or mailboxes for one email; None leaves that as it is."""
+
+    email: Email
+    keywords: list[str] | None = None
+    mailbox_ids: set[int] | None = None
+
+
+def emails_change(log: ChangeLog, changes: list[EmailChange]) -> list[Email]:
+    """Change keywords and mailboxes of many emails in a few statements; returns those that changed."""
+    flipped: set[int] = set()  # emails whose unread state changes: their counters move
+    was_unread: dict[int, bool] = {}
+    new_keywords: list[Email] = []
+    for change in changes:
+        email = change.email
+        was_unread[email.pk] = email.is_unread
+        keywords = sorted(set(change.keywords)) if change.keywords is not None else None
+        if keywords is not None and keywords != sorted(email.keywords):
+            email.keywords = keywords
+            new_keywords.append(email)
+            if email.is_unread != was_unread[email.pk]:
+                flipped.add(email.pk)
+    current = _memberships(
+        [c.email.pk for c in changes if c.mailbox_ids is not None or c.email.pk in flipped]
+    )
+    moves = []
+    for change in changes:
+        email = change.email
+        if email.pk not in current:
+            continue
+        old = current[email.pk]
+        new = frozenset(change.mailbox_ids) if change.mailbox_ids is not None else old
+        if new != old or email.pk in flipped:
+            moves.append(_Move(email, was_unread[email.pk], old, new))
+    if new_keywords:
+        _write_keywords(new_keywords)
+    _apply_moves(log, moves)
+    changed = {email.pk: email for email in new_keywords}
+    changed.update({move.email.pk: move.email for move in moves})
+    for email_id in changed:
+        log.updated(EMAIL, email_id)
+    return list(changed.values())
+
+
+def _write_keywords(emails: list[Email]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Email._meta.db_table} AS e "
+            "SET keywords = ARRAY(SELECT jsonb_array_elements_text(v.keywords::jsonb)) "
+            "FROM unnest(%s::bigint[], %s::text[]) AS v(id, keywords) WHERE e.id = v.id",
+            [[e.pk for e in emails], [json.dumps(e.keywords) for e in emails]],
+        )
+
+
 def email_set_keywords(log: ChangeLog, email: Email, keywords: Iterable[str]) -> None:
-    new = sorted(set(keywords))
-    if new == sorted(email.keywords):
-        return
-    before = email.is_unread
-    email.keywords = new
-    Email.objects.filter(pk=email.pk).update(keywords=new)
-    if email.is_unread != before:
-        _unread_changed(log, email, 1 if email.is_unread else -1)
-    log.updated(EMAIL, email.pk)
+    emails_change(log, [EmailChange(email, keywords=list(keywords))])
 
 
 def email_set_mailboxes(log: ChangeLog, email: Email, mailboxes: list[Mailbox]) -> None:
-    current = set(email.memberships.values_list("mailbox_id", flat=True))
-    wanted = {mailbox.pk: mailbox for mailbox in mailboxes}
-    if set(wanted) == current:
-        return
-    for mailbox_id in sorted(current - set(wanted)):
-        _leave_mailbox(log, email, mailbox_id)
-    for mailbox_id in sorted(set(wanted) - current):
-        _join_mailbox(log, email, wanted[mailbox_id])
-    log.updated(EMAIL, email.pk)
+    emails_change(log, [EmailChange(email, mailbox_ids={mailbox.pk for mailbox in mailboxes})])
 
 
 # ---------------------------------------------------------------- destroy
 
 
 def email_destroy(log: ChangeLog, email: Email) -> None:
-    for mailbox_id in sorted(email.memberships.values_list("mailbox_id", flat=True)):
-        _leave_mailbox(log, email, mailbox_id)
-    thread_id, blob_sha256, account = email.thread_id, email.blob_id, email.account
-    email_id = email.pk
-    email.delete()
-    log.destroyed(EMAIL, email_id)
-    if Email.objects.filter(thread_id=thread_id).exists():
+    emails_destroy(log, email.account, [email])
+
+
+def emails_destroy(log: ChangeLog, account: Account, emails: list[Email]) -> None:
+    """Destroy emails: out of their mailboxes, then gone; an emptied thread goes too, and a
+    message blob that no other email of the account uses is released."""
+    if not emails:
+        return
+    current = _memberships([email.pk for email in emails])
+    _apply_moves(log, [_Move(e, e.is_unread, current[e.pk], frozenset()) for e in emails])
+    Email.objects.filter(pk__in=[email.pk for email in emails]).delete()
+    for email in emails:
+        log.destroyed(EMAIL, email.pk)
+    thread_ids = {email.thread_id for email in emails}
+    remaining = set(Email.objects.filter(thread_id__in=thread_ids).values_list("thread_id", flat=True))
+    for thread_id in sorted(thread_ids & remaining):
         log.updated(THREAD, thread_id)
-    else:
-        Thread.objects.filter(pk=thread_id).delete()
+    Thread.objects.filter(pk__in=thread_ids - remaining).delete()
+    for thread_id in sorted(thread_ids - remaining):
         log.destroyed(THREAD, thread_id)
-    if not Email.objects.filter(account=account, blob_id=blob_sha256).exists():
-        blob_release(account, to_blob_id(blob_sha256))
+    shas = {email.blob_id for email in emails}
+    kept = set(Email.objects.filter(account=account, blob_id__in=shas).values_list("blob_id", flat=True))
+    blobs_release(account, [to_blob_id(sha256) for sha256 in sorted(shas - kept)])
 
 
 def mailbox_empty(log: ChangeLog, mailbox: Mailbox) -> None:
     """Take every email out of the mailbox; one in no other mailbox is destroyed (RFC 8621 2.5)."""
-    emails = Email.objects.filter(memberships__mailbox=mailbox).select_related("account")
-    for email in emails.iterator():
-        if email.memberships.exclude(mailbox=mailbox).exists():
-            _leave_mailbox(log, email, mailbox.pk)
-            log.updated(EMAIL, email.pk)
-        else:
-            email_destroy(log, email)
+    emails = list(Email.objects.filter(memberships__mailbox=mailbox).defer("parsed", "search"))
+    boxes = _memberships([email.pk for email in emails])
+    staying = [e for e in emails if boxes[e.pk] - {mailbox.pk}]
+    emails_change(log, [EmailChange(e, mailbox_ids=set(boxes[e.pk] - {mailbox.pk})) for e in staying])
+    emails_destroy(log, mailbox.account, [e for e in emails if not boxes[e.pk] - {mailbox.pk}])

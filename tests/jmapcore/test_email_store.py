@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from jmapcore.changes.log import account_write
 from jmapcore.changes.read import changes_since
 from jmapcore.models import Email, Mailbox, MailboxThread, Thread
 from jmapcore.services.accounts import account_create
-from jmapcore.services.emails import email_destroy, email_set_keywords, email_set_mailboxes, mailbox_empty
+from jmapcore.services.emails import (
+    EmailChange,
+    email_destroy,
+    email_set_keywords,
+    email_set_mailboxes,
+    emails_change,
+    emails_destroy,
+    mailbox_empty,
+)
 from tests.jmapcore.mail_factory import deliver
 
 
@@ -137,3 +147,61 @@ def test_deleting_a_user_deletes_the_account_with_its_mail_and_nested_mailboxes(
     account.user.delete()
     assert not Email.objects.filter(account_id=account.pk).exists()
     assert not Mailbox.objects.filter(account_id=account.pk).exists()
+
+
+def thread_rows(mailbox: Mailbox) -> dict[int, tuple[int, int, int]]:
+    return {
+        row.thread_id: (row.emails, row.unread, row.latest_email_id)
+        for row in MailboxThread.objects.filter(mailbox=mailbox)
+    }
+
+
+def rebuilt_thread_rows(mailbox: Mailbox) -> dict[int, tuple[int, int, int]]:
+    rows: dict[int, tuple[int, int, int]] = {}
+    for email in Email.objects.filter(memberships__mailbox=mailbox).order_by("received_at", "id"):
+        emails, unread, _ = rows.get(email.thread_id, (0, 0, 0))
+        rows[email.thread_id] = (emails + 1, unread + int(email.is_unread), email.pk)
+    return rows
+
+
+def test_batched_changes_in_random_mixes_keep_counters_and_thread_rows_exact(account, inbox, archive):
+    """Many emails of few threads flagged, read, moved in and out in one call each time:
+    two emails of one thread can leave and join the same mailbox in the same batch."""
+    rng = random.Random(7)
+    boxes = [inbox, archive, Mailbox.objects.get(account=account, role="trash")]
+    emails = []
+    for n in range(40):
+        parent = rng.choice(emails) if emails and rng.random() < 0.6 else None
+        emails.append(
+            deliver(
+                account,
+                rng.sample(boxes, rng.randint(1, 2)),
+                subject="Re: Topic" if parent else f"Topic {n}",
+                message_id=f"r{n}@x",
+                refs=(f"r{emails.index(parent)}@x",) if parent else (),
+                minutes=rng.randint(0, 500),
+                keywords=rng.choice([[], ["$seen"], ["$flagged"]]),
+            )
+        )
+    for _ in range(15):
+        batch = rng.sample(emails, rng.randint(1, 12))
+        changes = [
+            EmailChange(
+                Email.objects.get(pk=e.pk),
+                keywords=rng.choice([None, [], ["$seen"], ["$seen", "$flagged"]]),
+                mailbox_ids=rng.choice([None, {b.pk for b in rng.sample(boxes, rng.randint(1, 2))}]),
+            )
+            for e in batch
+        ]
+        with account_write(account.pk) as log:
+            emails_change(log, changes)
+        for box in boxes:
+            assert counts(box) == recount(box)
+            assert thread_rows(box) == rebuilt_thread_rows(box)
+    survivors = list(Email.objects.filter(account=account))
+    with account_write(account.pk) as log:
+        emails_destroy(log, account, rng.sample(survivors, 10))
+    for box in boxes:
+        assert counts(box) == recount(box)
+        assert thread_rows(box) == rebuilt_thread_rows(box)
+    assert not Thread.objects.filter(account=account).exclude(emails__isnull=False).exists()

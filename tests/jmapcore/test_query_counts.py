@@ -67,3 +67,37 @@ def test_thread_get_of_many_threads(account):
 def test_mailbox_get_of_all_mailboxes(account):
     count, _ = queries(account, [["Mailbox/get", {"accountId": account.jmap_id, "ids": None}, "0"]])
     assert count == 2  # the type state; the mailboxes with their counters
+
+
+def set_queries(account, arguments: dict) -> tuple[int, dict]:
+    count, responses = queries(account, [["Email/set", {"accountId": account.jmap_id, **arguments}, "0"]])
+    return count, responses[0].arguments
+
+
+@pytest.mark.parametrize("how_many", [5, 30])
+def test_marking_emails_read_costs_the_same_for_5_or_30(account, how_many):
+    ids = [f"E{pk}" for pk in account.emails.values_list("pk", flat=True)[:how_many]]
+    count, response = set_queries(account, {"update": {i: {"keywords/$seen": True} for i in ids}})
+    assert sorted(response["updated"]) == sorted(ids)
+    # savepoints, account lock and states, the emails, keywords, memberships, thread rows
+    # (read, write), mailbox counters, change log, state, notify: none per email
+    assert count == 13
+
+
+@pytest.mark.parametrize("how_many", [5, 30])
+def test_moving_emails_costs_the_same_for_5_or_30(account, how_many):
+    archive = Mailbox.objects.get(account=account, role="archive")
+    ids = [f"E{pk}" for pk in account.emails.values_list("pk", flat=True)[:how_many]]
+    count, response = set_queries(
+        account, {"update": {i: {"mailboxIds": {f"M{archive.pk}": True}} for i in ids}}
+    )
+    assert sorted(response["updated"]) == sorted(ids)
+    assert count == 18
+
+
+@pytest.mark.parametrize("how_many", [5, 30])
+def test_destroying_emails_costs_the_same_for_5_or_30(account, how_many):
+    ids = [f"E{pk}" for pk in account.emails.values_list("pk", flat=True)[:how_many]]
+    count, response = set_queries(account, {"destroy": ids})
+    assert sorted(response["destroyed"]) == sorted(ids)
+    assert count == 27  # Django's cascades on Email and Thread are most of them
