@@ -39,15 +39,17 @@ def create_identities_and_vacation(apps, schema_editor):
     Account = apps.get_model("jmapcore", "Account")
     Identity = apps.get_model("jmapcore", "Identity")
     VacationResponse = apps.get_model("jmapcore", "VacationResponse")
-    for account in Account.objects.select_related("domain"):
+    for account in Account.objects.select_related("domain").filter(identities__isnull=True):
         identity = Identity.objects.create(
             account=account,
             name=account.name,
             email=f"{account.local_part}@{account.domain.name}",
             may_delete=False,
         )
-        vacation = VacationResponse.objects.create(account=account)
-        _record_created(apps, account.pk, [("Identity", identity.pk), ("VacationResponse", vacation.pk)])
+        created = [("Identity", identity.pk)]
+        if not VacationResponse.objects.filter(account=account).exists():
+            created.append(("VacationResponse", VacationResponse.objects.create(account=account).pk))
+        _record_created(apps, account.pk, created)
 
 
 class Migration(migrations.Migration):

@@ -127,3 +127,37 @@ def test_utf8_envelope_and_8bit_body_are_accepted(smtp, jmap) -> None:
     assert smtp.data(raw)[0] == 250
     [email] = inbox_emails(jmap, ["subject", "preview"])
     assert email["subject"] == "Grüße" and email["preview"].startswith("Schöne Grüße")
+
+
+def _replies(reader, count: int) -> list[str]:
+    """The next ``count`` complete replies (multi-line ones joined), as text."""
+    replies = []
+    while len(replies) < count:
+        lines = []
+        while True:
+            line = reader.readline().decode().rstrip("\r\n")
+            lines.append(line)
+            if line[3:4] != "-":
+                break
+        replies.append("\n".join(lines))
+    return replies
+
+
+def test_pipelined_commands_get_their_replies_in_order(smtpd, account) -> None:
+    """RFC 2920: MAIL, the RCPTs and DATA sent in one write, replies read afterwards."""
+    import socket
+
+    with socket.create_connection((smtpd.host, smtpd.port), timeout=30) as sock:
+        reader = sock.makefile("rb")
+        assert _replies(reader, 1)[0].startswith("220")
+        sock.sendall(b"EHLO client.test\r\n")
+        assert "PIPELINING" in _replies(reader, 1)[0]
+        unknown = "nobody-" + account.address
+        sock.sendall(
+            f"MAIL FROM:<a@outside.test>\r\nRCPT TO:<{account.address}>\r\nRCPT TO:<{unknown}>\r\nDATA\r\n".encode()
+        )
+        codes = [reply[:3] for reply in _replies(reader, 4)]
+        assert codes == ["250", "250", "550", "354"]
+        body = message("a@outside.test", account.address, "Pipelined")
+        sock.sendall(body + b".\r\nQUIT\r\n")
+        assert [reply[:3] for reply in _replies(reader, 2)] == ["250", "221"]

@@ -65,3 +65,52 @@ def test_alias_may_not_shadow_an_account() -> None:
     with pytest.raises(ValidationError):
         Alias(domain=account.domain, local_part="BO").full_clean()
     assert Account.objects.filter(pk=account.pk).exists()
+
+
+def test_the_migration_gives_older_accounts_an_identity_and_a_vacation_setting() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("jmapcore.migrations.0007_transport")
+    older = account_create("old@legacy.example", None, name="Olde")
+    Identity.objects.filter(account=older).delete()
+    VacationResponse.objects.filter(account=older).delete()
+    before, _ = type_states(older.pk)
+    migration.create_identities_and_vacation(apps, None)
+    migration.create_identities_and_vacation(apps, None)  # a second run adds nothing
+    [identity] = Identity.objects.filter(account=older)
+    assert (identity.email, identity.name, identity.may_delete) == ("old@legacy.example", "Olde", False)
+    assert VacationResponse.objects.filter(account=older).count() == 1
+    after, _ = type_states(older.pk)
+    assert after["Identity"] > before["Identity"] and after["VacationResponse"] > before["VacationResponse"]
+
+
+def test_admin_shows_the_dkim_record_and_manages_aliases(client) -> None:
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("root", "root@example.test", "pw")
+    client.login(username="root", password="pw")
+    account = account_create("ann@admin-dns.example", None)
+    domain = account.domain
+    page = client.get(f"/admin/jmapcore/domain/{domain.pk}/change/", HTTP_HOST="127.0.0.1")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert domain.dkim_record_name in text and domain.dkim_record_value[:60] in text
+    assert "BEGIN PRIVATE KEY" not in text
+    response = client.post(
+        "/admin/jmapcore/alias/add/",
+        {"domain": domain.pk, "local_part": "info", "targets": [account.pk]},
+        HTTP_HOST="127.0.0.1",
+    )
+    assert response.status_code == 302, response.content[:2000]
+    alias = Alias.objects.get(domain=domain, local_part="info")
+    assert list(alias.targets.all()) == [account]
+    shadowing = client.post(
+        "/admin/jmapcore/alias/add/",
+        {"domain": domain.pk, "local_part": "Ann", "targets": [account.pk]},
+        HTTP_HOST="127.0.0.1",
+    )
+    assert shadowing.status_code == 200 and not Alias.objects.filter(local_part="Ann").exists()
+    identities = client.get(f"/admin/jmapcore/account/{account.pk}/change/", HTTP_HOST="127.0.0.1")
+    assert "ann@admin-dns.example" in identities.content.decode()
