@@ -7,6 +7,7 @@ Playwright's own download. The client must be built (`make setup`).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -95,6 +96,15 @@ def sign_in(page: Page, account: TestAccount) -> None:
     page.get_by_label("Password").fill(account.password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def wait_for(page: Page, expression: str, timeout: float = 10.0) -> None:
+    """Polls from outside the page: Playwright's in-page polling evaluates a string, which
+    the app's CSP (no unsafe-eval) refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        time.sleep(0.02)
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
-from .conftest import screenshot, sign_in
+from .conftest import screenshot, sign_in, wait_for
 from .mail import BASE_TIME, import_messages, message
 
 
@@ -61,7 +61,7 @@ def test_offline_reload_reads_cached_mail_and_online_catches_up(context, reader)
     sign_in(page, account)
     page.locator(".row", has_text="Quarterly report").click()
     expect(page.locator(".reader .text-body").first).to_contain_text("final version attached")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for(page, "navigator.serviceWorker.controller !== null")
     wait_until_live(page)
 
     context.set_offline(True)
