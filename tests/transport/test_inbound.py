@@ -161,3 +161,20 @@ def test_pipelined_commands_get_their_replies_in_order(smtpd, account) -> None:
         body = message("a@outside.test", account.address, "Pipelined")
         sock.sendall(body + b".\r\nQUIT\r\n")
         assert [reply[:3] for reply in _replies(reader, 2)] == ["250", "221"]
+
+
+def test_a_hostile_helo_cannot_forge_trace_or_results(smtpd, jmap) -> None:
+    client = smtplib.SMTP(smtpd.host, smtpd.port, local_hostname="evil.test; spf=pass", timeout=30)
+    to = jmap.account.address
+    assert client.sendmail("a@outside.test", [to], message("a@outside.test", to, "Helo")) == {}
+    client.quit()
+    [email] = inbox_emails(jmap, ["header:Received", "header:Authentication-Results"])
+    assert " ".join(email["header:Received"].split()).startswith("from evil.testspfpass ([127.0.0.1])")
+    assert email["header:Authentication-Results"].count("spf=") == 1
+
+
+def test_too_many_recipients_get_452(smtp, account) -> None:
+    smtp.ehlo("client.test")
+    smtp.mail("a@outside.test")
+    codes = [smtp.rcpt(account.address)[0] for _ in range(101)]
+    assert codes[:100] == [250] * 100 and codes[100] == 452

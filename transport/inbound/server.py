@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import ssl
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from .message import Head, fold, without_forged_results
 from .recipients import Resolution, resolve
 
 log = logging.getLogger(__name__)
+
+_NOT_IN_HOST_NAME = re.compile(r"[^A-Za-z0-9.\-\[\]:_]")
 
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 RECIPIENT_OK = "250 2.1.5 Recipient OK"
@@ -70,10 +73,19 @@ class _Accepted:
     resolutions: dict[str, Resolution] = field(default_factory=dict)
 
 
+def helo_name(session: Session) -> str:
+    """The client's EHLO/HELO argument, reduced to what a host name or address literal may hold.
+
+    It is copied into Received and Authentication-Results, where anything else could
+    forge structure (a ``;`` starting another result).
+    """
+    return _NOT_IN_HOST_NAME.sub("", session.host_name or "")[:255]
+
+
 def _received(session: Session, envelope: Envelope, config: ServerConfig, queue_id: str) -> bytes:
     """RFC 5321 4.4 trace field; the protocol names follow RFC 3848 and RFC 6531."""
     peer_ip = session.peer[0] if isinstance(session.peer, tuple) else "unix"
-    helo = session.host_name or "unknown"
+    helo = helo_name(session) or "unknown"
     if config.lmtp:
         protocol = "LMTP"
     else:
@@ -135,7 +147,7 @@ class InboundHandler:
         trace = _received(session, envelope, self.config, queue_id)
         try:
             results = await _threaded(self._authenticate_and_deliver)(
-                raw, trace, session.peer, session.host_name or "", envelope.mail_from or "", resolutions
+                raw, trace, session.peer, helo_name(session), envelope.mail_from or "", resolutions
             )
         except Exception:  # never a 5xx for our own failure: the sender must keep the message
             log.exception("Message %s could not be processed", queue_id)
