@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jmapcore.changes.log import ChangeLog
+from jmapcore.engine.capabilities import SUBMISSION
 from jmapcore.engine.context import Context
 from jmapcore.engine.datatype import DataType, Prop
 from jmapcore.engine.registry import register
@@ -13,9 +14,6 @@ from jmapcore.models import Account, Identity
 from jmapcore.protocol.errors import SetError, invalid_properties
 from jmapcore.selectors.addresses import may_send_as
 from jmapcore.services import identities as service
-
-# The capability Identity belongs to (RFC 8621 1.3.2); the sending side advertises it.
-SUBMISSION = "urn:ietf:params:jmap:submission"
 
 # JMAP property -> model field, for the properties a client may set.
 FIELDS = {
