@@ -100,37 +100,50 @@ def _tls_context(route: Route) -> ssl.SSLContext:
     return context
 
 
-def _connect(route: Route) -> smtplib.SMTP:
+def _open(route: Route) -> smtplib.SMTP:
     timeout = settings.OUTBOUND_SMTP_TIMEOUT
     helo = settings.SMTP_HELO_NAME
+    if route.implicit_tls:
+        return smtplib.SMTP_SSL(
+            route.host, route.port, local_hostname=helo, timeout=timeout, context=_tls_context(route)
+        )
+    return smtplib.SMTP(route.host, route.port, local_hostname=helo, timeout=timeout)
+
+
+def _handshake(client: smtplib.SMTP, route: Route) -> None:
+    """EHLO, STARTTLS when offered (required before a login), then the login."""
+    client.ehlo_or_helo_if_needed()
+    if not route.implicit_tls and client.has_extn("starttls"):
+        client.starttls(context=_tls_context(route))
+        client.ehlo()
+    elif route.require_tls and not route.implicit_tls:
+        raise ConnectFailed(synthetic(454, "4.7.0", f"{route} does not offer STARTTLS"))
+    if route.username:
+        client.login(route.username, route.password or "")
+
+
+def _connect(route: Route) -> smtplib.SMTP:
     try:
-        if route.implicit_tls:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                route.host, route.port, local_hostname=helo, timeout=timeout, context=_tls_context(route)
-            )
-        else:
-            client = smtplib.SMTP(route.host, route.port, local_hostname=helo, timeout=timeout)
-        client.ehlo_or_helo_if_needed()
-        if not route.implicit_tls and client.has_extn("starttls"):
-            client.starttls(context=_tls_context(route))
-            client.ehlo()
-        elif route.require_tls and not route.implicit_tls:
-            client.close()
-            raise ConnectFailed(synthetic(454, "4.7.0", f"{route} does not offer STARTTLS"))
-        if route.username:
-            client.login(route.username, route.password or "")
-    except smtplib.SMTPAuthenticationError as error:
-        # Wrong relay credentials are the operator's to fix: keep the mail queued meanwhile.
-        raise ConnectFailed(
-            synthetic(454, "4.7.0", f"relay login failed: {reply_from(error.smtp_code, error.smtp_error)}")
-        ) from None
-    except smtplib.SMTPConnectError as error:
-        raise ConnectFailed(_temporary(error.smtp_code, error.smtp_error)) from None
-    except smtplib.SMTPResponseException as error:
-        raise ConnectFailed(_temporary(error.smtp_code, error.smtp_error)) from None
+        client = _open(route)
     except (OSError, smtplib.SMTPException) as error:
-        raise ConnectFailed(synthetic(451, "4.4.1", f"cannot talk to {route}: {error}")) from None
+        raise ConnectFailed(_failure(route, error)) from None
+    try:
+        _handshake(client, route)
+    except (OSError, smtplib.SMTPException, ConnectFailed) as error:
+        client.close()
+        if isinstance(error, ConnectFailed):
+            raise
+        raise ConnectFailed(_failure(route, error)) from None
     return client
+
+
+def _failure(route: Route, error: OSError | smtplib.SMTPException) -> Reply:
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        # Wrong relay credentials are the operator's to fix: keep the mail queued meanwhile.
+        return synthetic(454, "4.7.0", f"relay login failed: {reply_from(error.smtp_code, error.smtp_error)}")
+    if isinstance(error, smtplib.SMTPResponseException):
+        return _temporary(error.smtp_code, error.smtp_error)
+    return synthetic(451, "4.4.1", f"cannot talk to {route}: {error}")
 
 
 def _temporary(code: int, text: bytes | str) -> Reply:
