@@ -182,7 +182,7 @@ def submission_create(
         send_at=released or now,
         undo_status=EmailSubmission.UndoStatus.PENDING,
         delivery_status={
-            rcpt: {"smtpReply": "250 2.1.5 Queued", "delivered": "queued", "displayed": "unknown"}
+            rcpt: {"smtpReply": "250 2.0.0 Queued", "delivered": "queued", "displayed": "unknown"}
             for rcpt in envelope.recipients
         },
     )

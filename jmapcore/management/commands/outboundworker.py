@@ -3,9 +3,10 @@
 import asyncio
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from procrastinate.contrib.django import app
 
+from transport.outbound.routing import RelayConfigError, relay_route
 from transport.outbound.tasks import QUEUE
 
 
@@ -18,6 +19,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, **options) -> None:
+        if settings.SMTP_RELAY:
+            try:
+                relay_route(settings.SMTP_RELAY)
+            except RelayConfigError as error:
+                raise CommandError(str(error)) from None
         # Deferring uses Django's connection (inside the caller's transaction); the worker
         # needs its own asynchronous connections, to LISTEN for new jobs.
         self.stdout.write(f"Outgoing mail worker started (queue {QUEUE!r})")

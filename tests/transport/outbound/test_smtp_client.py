@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import dkim
 import pytest
+from django.core.management import CommandError, call_command
 
 from jmapcore.mime.parse import parse_message
 from jmapcore.models.keys import dkim_private_key_new, dkim_txt_value
@@ -125,3 +126,9 @@ def test_dsn_is_a_delivery_status_report_with_the_original_headers():
     assert "Diagnostic-Code: smtp; 550 5.1.1 No such user" in text
     assert "Original-Envelope-Id: S7" in text
     assert "Subject: Hi" in text and "Hello Bob" not in text
+
+
+def test_the_worker_refuses_a_malformed_relay(settings):
+    settings.SMTP_RELAY = "relay.example:25"
+    with pytest.raises(CommandError, match="SMTP_RELAY"):
+        call_command("outboundworker")
