@@ -32,7 +32,8 @@ def wire_bytes(response: httpx.Response) -> tuple[int, int]:
     up = len(f"{request.method} {request.url.raw_path.decode()} HTTP/1.1\r\n")
     up += sum(len(k) + len(v) + 4 for k, v in request.headers.raw) + 2 + len(request.content)
     down = len(f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n")
-    down += sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + 2 + len(response.content)
+    # num_bytes_downloaded counts the body as sent (gzipped), not as decoded.
+    down += sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + 2 + response.num_bytes_downloaded
     return up, down
 
 

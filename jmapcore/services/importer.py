@@ -17,17 +17,20 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 
 from jmapcore.changes.log import ChangeLog, account_write
 from jmapcore.mail.sources import SourceMessage
-from jmapcore.models import Account, Email, Mailbox
+from jmapcore.models import Account, Email, EmailMailbox, Mailbox, MailboxThread
 from jmapcore.services.blobs import blobs_store_many
 from jmapcore.services.emails import NewEmail, email_set_mailboxes, emails_create
 from jmapcore.services.mailboxes import mailbox_create
 from jmapcore.services.messages import PreparedMessage, prepare_raw
 
 BATCH_SIZE = 250
+# Imports at least this large refresh the planner's statistics when they finish.
+ANALYZE_AFTER = 1000
 
 # Top-level folder names that mean a role mailbox (compared case-insensitively).
 ROLE_FOLDERS = {
@@ -89,9 +92,19 @@ def import_messages(
             pending = parsing
         if pending is not None:
             _import_batch(account, *pending, report, progress)
+    if report.imported >= ANALYZE_AFTER:
+        _refresh_planner_statistics()
     if progress:
         progress(report)
     return report
+
+
+def _refresh_planner_statistics() -> None:
+    """After a big import, before autovacuum gets to it: without fresh statistics PostgreSQL
+    may read a common word's matches row by row instead of from the search index."""
+    tables = ", ".join(model._meta.db_table for model in (Email, EmailMailbox, MailboxThread))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _batches(
