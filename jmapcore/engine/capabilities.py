@@ -19,7 +19,7 @@ WEBSOCKET = "urn:ietf:params:jmap:websocket"
 SUBMISSION = "urn:ietf:params:jmap:submission"
 
 # Mailbox.name is a varchar(255): a limit in octets no larger than that always fits.
-# RFC 8621 4.4.2: every sort Email/query implements (jmapcore/selectors/email_query.py).
+# RFC 8621 4.4.2: every sort Email/query implements (jmapcore/selectors/email_query/).
 EMAIL_SORT_OPTIONS = [
     "receivedAt",
     "size",
