@@ -1,0 +1,453 @@
+"""The examples of RFC 8621 about Email, Thread and SearchSnippet, replayed over HTTP.
+
+Every request is the RFC's JSON as printed, with only the ids and states replaced by
+real ones from this server (the RFC's ids are server-chosen). The mail each test puts
+into the account is built so that the RFC's responses follow from it; each response is
+compared with the RFC's: the same keys, and the same values wherever the data decides
+them. Sections are those of RFC 8621 (message.md, thread.md, searchsnippet.md).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+
+from tests.conftest import CORE, MAIL, JmapClient
+
+from .helpers import mailbox_id, upload
+
+USING = [CORE, MAIL]
+
+
+def raw_message(headers: list[str], body: str) -> bytes:
+    return ("\r\n".join(headers) + "\r\n\r\n" + body).encode()
+
+
+def import_one(
+    jmap: JmapClient, raw: bytes, mailbox: str, received_at: str, keywords: dict | None = None
+) -> dict:
+    """Upload + Email/import of one message; the created {id, blobId, threadId, size}."""
+    item = {
+        "blobId": upload(jmap, raw),
+        "mailboxIds": {mailbox: True},
+        "keywords": keywords or {},
+        "receivedAt": received_at,
+    }
+    result = jmap.call("Email/import", {"emails": {"k": item}})
+    assert result["notCreated"] is None, result
+    return result["created"]["k"]
+
+
+def replay(jmap: JmapClient, method_calls: list) -> list:
+    """POST the RFC's methodCalls as they are; the methodResponses."""
+    return jmap.request(method_calls, USING)["methodResponses"]
+
+
+def download(jmap: JmapClient, blob_id: str) -> bytes:
+    response = jmap.http.get(f"/jmap/download/{jmap.account_id}/{blob_id}/message.eml?type=message/rfc822")
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def parse(raw: bytes) -> EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- 4.2 Email/get, Example
+
+LONG_HTML = (
+    "<html><body><p>Hello everyone,</p>"
+    + "<p>Dinner is on Thursday at eight, at the usual place by the river.</p>" * 6
+    + "</body></html>"
+)
+LIST_FOOTER = "-- Sent by your friendly mailing list ..."
+DINNER = raw_message(
+    [
+        'From: "Joe Bloggs" <joe@example.com>',
+        "To: partytime@lists.example.com",
+        "Subject: Dinner on Thursday?",
+        "Date: Sun, 13 Oct 2013 16:10:00 +0200",
+        "Message-ID: <dinner@example.com>",
+        "List-Post: <mailto:partytime@lists.example.com>",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="list"',
+    ],
+    "--list\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n\r\n"
+    f"{LONG_HTML}\r\n"
+    "--list\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    f"{LIST_FOOTER}\r\n"
+    "--list--\r\n",
+)
+
+
+def test_email_get_example(jmap):
+    """4.2: htmlBody of a list message (HTML + the list's plain footer), truncated at 256 octets."""
+    inbox = mailbox_id(jmap, "inbox")
+    dinner = import_one(jmap, DINNER, inbox, "2013-10-13T14:12:00Z")
+    [[name, response, call_id]] = replay(
+        jmap,
+        [
+            [
+                "Email/get",
+                {
+                    "accountId": jmap.account_id,
+                    "ids": ["f123u456", dinner["id"]],
+                    "properties": [
+                        "threadId",
+                        "mailboxIds",
+                        "from",
+                        "subject",
+                        "receivedAt",
+                        "header:List-POST:asURLs",
+                        "htmlBody",
+                        "bodyValues",
+                    ],
+                    "bodyProperties": ["partId", "blobId", "size", "type"],
+                    "fetchHTMLBodyValues": True,
+                    "maxBodyValueBytes": 256,
+                },
+                "#1",
+            ]
+        ],
+    )
+    assert (name, call_id) == ("Email/get", "#1")
+    assert set(response) == {"accountId", "state", "list", "notFound"}
+    assert response["accountId"] == jmap.account_id
+    assert isinstance(response["state"], str)
+    assert response["notFound"] == ["f123u456"]
+    [found] = response["list"]
+    assert set(found) == {
+        "id",
+        "threadId",
+        "mailboxIds",
+        "from",
+        "subject",
+        "receivedAt",
+        "header:List-POST:asURLs",
+        "htmlBody",
+        "bodyValues",
+    }
+    assert found["id"] == dinner["id"]
+    assert found["threadId"] == dinner["threadId"]
+    assert found["mailboxIds"] == {inbox: True}
+    assert found["from"] == [{"name": "Joe Bloggs", "email": "joe@example.com"}]
+    assert found["subject"] == "Dinner on Thursday?"
+    assert found["receivedAt"] == "2013-10-13T14:12:00Z"
+    assert found["header:List-POST:asURLs"] == ["mailto:partytime@lists.example.com"]
+    html_part, text_part = found["htmlBody"]
+    assert set(html_part) == set(text_part) == {"partId", "blobId", "size", "type"}
+    assert html_part["type"] == "text/html"
+    assert text_part["type"] == "text/plain"
+    assert html_part["size"] == len(LONG_HTML.encode())
+    assert text_part["size"] == len(LIST_FOOTER.encode())
+    assert html_part["partId"] != text_part["partId"]
+    assert set(found["bodyValues"]) == {html_part["partId"], text_part["partId"]}
+    html_value = found["bodyValues"][html_part["partId"]]
+    text_value = found["bodyValues"][text_part["partId"]]
+    assert set(html_value) == set(text_value) == {"isEncodingProblem", "isTruncated", "value"}
+    assert html_value["isEncodingProblem"] is False
+    assert html_value["isTruncated"] is True
+    assert html_value["value"].startswith("<html><body><p>Hello ")
+    assert len(html_value["value"].encode()) <= 256
+    assert LONG_HTML.startswith(html_value["value"])
+    assert text_value == {"isEncodingProblem": False, "isTruncated": False, "value": LIST_FOOTER}
+    # Each part's blobId serves that part's bytes.
+    for part, content in ((html_part, LONG_HTML), (text_part, LIST_FOOTER)):
+        blob = jmap.http.get(f"/jmap/download/{jmap.account_id}/{part['blobId']}/part?type={part['type']}")
+        assert blob.status_code == 200
+        assert blob.content == content.encode()
+
+
+# ---------------------------------------------------------------- 5.1 Thread/get, Example
+
+
+def thread_message(message_id: str, subject: str, refs: str = "") -> bytes:
+    headers = [
+        "From: Alice <alice@example.com>",
+        "To: Bob <bob@example.com>",
+        f"Subject: {subject}",
+        "Date: Tue, 01 Jul 2025 10:00:00 +0000",
+        f"Message-ID: <{message_id}>",
+    ]
+    if refs:
+        headers += [f"In-Reply-To: <{refs}>", f"References: <{refs}>"]
+    return raw_message([*headers, "Content-Type: text/plain; charset=utf-8"], "Text\r\n")
+
+
+def test_thread_get_example(jmap):
+    """5.1: two Threads; emailIds oldest receivedAt first, whatever the order of arrival."""
+    inbox = mailbox_id(jmap, "inbox")
+    later = import_one(jmap, thread_message("eaa@x", "Plans"), inbox, "2025-07-01T09:00:00Z")
+    earlier = import_one(jmap, thread_message("f78@x", "Re: Plans", "eaa@x"), inbox, "2025-07-01T08:00:00Z")
+    alone = import_one(jmap, thread_message("82c@x", "Something else"), inbox, "2025-07-01T10:00:00Z")
+    assert earlier["threadId"] == later["threadId"] != alone["threadId"]
+    [[name, response, call_id]] = replay(
+        jmap,
+        [["Thread/get", {"accountId": jmap.account_id, "ids": [later["threadId"], alone["threadId"]]}, "#1"]],
+    )
+    assert (name, call_id) == ("Thread/get", "#1")
+    assert set(response) == {"accountId", "state", "list", "notFound"}
+    assert response["accountId"] == jmap.account_id
+    assert isinstance(response["state"], str)
+    assert response["list"] == [
+        {"id": later["threadId"], "emailIds": [earlier["id"], later["id"]]},
+        {"id": alone["threadId"], "emailIds": [alone["id"]]},
+    ]
+    assert response["notFound"] == []
+
+
+# ---------------------------------------------------------------- 4.10 Examples: the inbox, then resync
+
+BIG_REVEAL_TEXT = (
+    "As you may be aware, we are required to prepare a presentation where we wow a panel of 5 random "
+    "members of the public, on or before 30 June each year. We have drafted a few slides and would "
+    "like your opinion on them before Friday, because the panel meets the week after and we still "
+    "need to rehearse."
+)
+BIG_REVEAL = raw_message(
+    [
+        'From: "Jane Doe" <jdoe@example.com>',
+        "To: team@example.com",
+        "Subject: The Big Reveal",
+        "Date: Wed, 27 Jun 2018 00:20:00 +0000",
+        "Message-ID: <reveal@example.com>",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="r"',
+    ],
+    "--r\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    f"{BIG_REVEAL_TEXT}\r\n"
+    '--r\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="slides.pdf"\r\n'
+    "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--r--\r\n",
+)
+
+
+def plain(sender: str, subject: str, message_id: str, body: str, refs: str = "") -> bytes:
+    headers = [
+        f"From: {sender}",
+        "To: jdoe@example.com",
+        f"Subject: {subject}",
+        f"Message-ID: <{message_id}>",
+    ]
+    if refs:
+        headers += [f"In-Reply-To: <{refs}>", f"References: <{refs}>"]
+    return raw_message([*headers, "Content-Type: text/plain; charset=utf-8"], body + "\r\n")
+
+
+INBOX_LIST_PROPERTIES = [
+    "threadId",
+    "mailboxIds",
+    "keywords",
+    "hasAttachment",
+    "from",
+    "subject",
+    "receivedAt",
+    "size",
+    "preview",
+]
+
+
+def inbox_request(account_id: str, inbox: str) -> list:
+    """The first request of 4.10, as printed: query, then three back-referenced gets."""
+    return [
+        [
+            "Email/query",
+            {
+                "accountId": account_id,
+                "filter": {"inMailbox": inbox},
+                "sort": [{"isAscending": False, "property": "receivedAt"}],
+                "collapseThreads": True,
+                "position": 0,
+                "limit": 30,
+                "calculateTotal": True,
+            },
+            "0",
+        ],
+        [
+            "Email/get",
+            {
+                "accountId": account_id,
+                "#ids": {"resultOf": "0", "name": "Email/query", "path": "/ids"},
+                "properties": ["threadId"],
+            },
+            "1",
+        ],
+        [
+            "Thread/get",
+            {
+                "accountId": account_id,
+                "#ids": {"resultOf": "1", "name": "Email/get", "path": "/list/*/threadId"},
+            },
+            "2",
+        ],
+        [
+            "Email/get",
+            {
+                "accountId": account_id,
+                "#ids": {"resultOf": "2", "name": "Thread/get", "path": "/list/*/emailIds"},
+                "properties": INBOX_LIST_PROPERTIES,
+            },
+            "3",
+        ],
+    ]
+
+
+def test_examples_inbox_listing_then_resync(jmap):
+    """4.10: the inbox by Threads, marking unread elsewhere, then Email/changes + Email/queryChanges."""
+    inbox, sent = mailbox_id(jmap, "inbox"), mailbox_id(jmap, "sent")
+    # Thread C: one old message. Thread B: our message in Sent and the reply in the inbox.
+    oldest = import_one(
+        jmap, plain("Carl <carl@example.com>", "Lunch", "c@x", "Lunch?"), inbox, "2018-06-20T10:00:00Z"
+    )
+    ours = import_one(
+        jmap, plain("Jane <jdoe@example.com>", "Budget", "b1@x", "Numbers."), sent, "2018-06-24T10:00:00Z"
+    )
+    reply = import_one(
+        jmap,
+        plain("Bob <bob@example.com>", "Re: Budget", "b2@x", "Thanks.", refs="b1@x"),
+        inbox,
+        "2018-06-25T10:00:00Z",
+    )
+    reveal = import_one(jmap, BIG_REVEAL, inbox, "2018-06-27T00:20:35Z", {"$seen": True, "$flagged": True})
+    assert reply["threadId"] == ours["threadId"]
+
+    query, ids, threads, listing = replay(jmap, inbox_request(jmap.account_id, inbox))
+
+    assert query[0] == "Email/query" and query[2] == "0"
+    assert set(query[1]) == {"accountId", "queryState", "canCalculateChanges", "position", "total", "ids"}
+    assert query[1]["accountId"] == jmap.account_id
+    assert query[1]["canCalculateChanges"] is True
+    assert query[1]["position"] == 0
+    assert query[1]["total"] == 3
+    assert query[1]["ids"] == [reveal["id"], reply["id"], oldest["id"]]
+
+    assert ids[0] == "Email/get" and ids[2] == "1"
+    assert set(ids[1]) == {"accountId", "state", "list", "notFound"}
+    assert ids[1]["list"] == [
+        {"id": reveal["id"], "threadId": reveal["threadId"]},
+        {"id": reply["id"], "threadId": reply["threadId"]},
+        {"id": oldest["id"], "threadId": oldest["threadId"]},
+    ]
+    assert ids[1]["notFound"] == []
+
+    assert threads[0] == "Thread/get" and threads[2] == "2"
+    assert set(threads[1]) == {"accountId", "state", "list", "notFound"}
+    assert threads[1]["list"] == [
+        {"id": reveal["threadId"], "emailIds": [reveal["id"]]},
+        {"id": reply["threadId"], "emailIds": [ours["id"], reply["id"]]},
+        {"id": oldest["threadId"], "emailIds": [oldest["id"]]},
+    ]
+    assert threads[1]["notFound"] == []
+
+    assert listing[0] == "Email/get" and listing[2] == "3"
+    assert listing[1]["state"] == ids[1]["state"]
+    assert listing[1]["notFound"] == []
+    assert [item["id"] for item in listing[1]["list"]] == [
+        reveal["id"],
+        ours["id"],
+        reply["id"],
+        oldest["id"],
+    ]
+    first = listing[1]["list"][0]
+    assert set(first) == {"id", *INBOX_LIST_PROPERTIES}
+    preview = first.pop("preview")
+    assert first == {
+        "id": reveal["id"],
+        "threadId": reveal["threadId"],
+        "mailboxIds": {inbox: True},
+        "keywords": {"$seen": True, "$flagged": True},
+        "hasAttachment": True,
+        "from": [{"email": "jdoe@example.com", "name": "Jane Doe"}],
+        "subject": "The Big Reveal",
+        "receivedAt": "2018-06-27T00:20:35Z",
+        "size": len(BIG_REVEAL),
+    }
+    assert preview.startswith(BIG_REVEAL_TEXT[:160])
+    assert len(preview) <= 256
+    assert listing[1]["list"][1]["mailboxIds"] == {sent: True}
+
+    # "on another device, the user marks the first Email as unread"
+    [[name, marked, call_id]] = replay(
+        jmap,
+        [
+            [
+                "Email/set",
+                {"accountId": jmap.account_id, "update": {reveal["id"]: {"keywords/$seen": None}}},
+                "0",
+            ]
+        ],
+    )
+    assert (name, call_id) == ("Email/set", "0")
+    assert marked["oldState"] == listing[1]["state"] != marked["newState"]
+    assert marked["updated"] == {reveal["id"]: None}
+    assert marked["notUpdated"] is None
+
+    # "The user also deletes a few Emails, and then a new message arrives."
+    destroyed = jmap.call("Email/set", {"destroy": [reply["id"]]})
+    assert destroyed["destroyed"] == [reply["id"]]
+    arrived = import_one(
+        jmap, plain("Dee <dee@example.com>", "News", "n@x", "Fresh."), inbox, "2018-06-28T08:00:00Z"
+    )
+
+    changes, query_changes = replay(
+        jmap,
+        [
+            [
+                "Email/changes",
+                {"accountId": jmap.account_id, "sinceState": marked["oldState"], "maxChanges": 50},
+                "3",
+            ],
+            [
+                "Email/queryChanges",
+                {
+                    "accountId": jmap.account_id,
+                    "filter": {"inMailbox": inbox},
+                    "sort": [{"property": "receivedAt", "isAscending": False}],
+                    "collapseThreads": True,
+                    "sinceQueryState": query[1]["queryState"],
+                    "upToId": oldest["id"],
+                    "maxChanges": 25,
+                    "calculateTotal": True,
+                },
+                "11",
+            ],
+        ],
+    )
+    assert changes[0] == "Email/changes" and changes[2] == "3"
+    now = jmap.call("Email/get", {"ids": [], "properties": ["id"]})["state"]
+    assert changes[1] == {
+        "accountId": jmap.account_id,
+        "oldState": marked["oldState"],
+        "newState": now,
+        "hasMoreChanges": False,
+        "created": [arrived["id"]],
+        "updated": [reveal["id"]],
+        "destroyed": [reply["id"]],
+    }
+    assert query_changes[0] == "Email/queryChanges" and query_changes[2] == "11"
+    assert set(query_changes[1]) == {
+        "accountId",
+        "oldQueryState",
+        "newQueryState",
+        "added",
+        "removed",
+        "total",
+    }
+    assert query_changes[1]["oldQueryState"] == query[1]["queryState"]
+    assert query_changes[1]["newQueryState"] != query[1]["queryState"]
+    # The RFC shows only the new arrival added and the destroyed reply removed. This server
+    # also removes every email that changed (here the one marked unread) and, under
+    # collapseThreads, every other email of a changed thread (our own message in Sent), and
+    # re-adds those now in the results at their index. RFC 8620 5.6 allows extra ids in
+    # removed. inMailbox is mutable, so upToId is ignored, as RFC 8620 5.6 says.
+    assert set(query_changes[1]["removed"]) == {reply["id"], reveal["id"], ours["id"]}
+    assert query_changes[1]["added"] == [{"id": arrived["id"], "index": 0}, {"id": reveal["id"], "index": 1}]
+    assert query_changes[1]["total"] == 3
+    cached = [i for i in query[1]["ids"] if i not in query_changes[1]["removed"]]
+    for added in query_changes[1]["added"]:
+        cached.insert(added["index"], added["id"])
+    fresh = replay(jmap, inbox_request(jmap.account_id, inbox)[:1])[0][1]
+    assert cached == fresh["ids"] == [arrived["id"], reveal["id"], oldest["id"]]
+    assert fresh["queryState"] == query_changes[1]["newQueryState"]
