@@ -41,14 +41,19 @@ def test_a_message_delivered_while_the_page_is_open_appears_within_a_second(cont
     expect(page.locator(".mailbox.current .count")).to_have_text("3")
 
 
-def test_a_change_in_one_tab_shows_in_another(context, reader):
+def test_a_change_in_one_tab_shows_in_another_through_one_shared_stream(context, reader):
     account, _ = reader
+    streams = []
+    context.on("request", lambda request: "/jmap/eventsource/" in request.url and streams.append(request))
     first = context.new_page()
     sign_in(first, account)
     wait_until_live(first)
     second = context.new_page()
     second.goto("/")
     expect(second.locator(".row").first).to_be_visible()
+    # The second tab is told the first one's stream is up, and opens none of its own.
+    expect(second.locator(".status")).to_have_attribute("data-push", "live")
+    assert len(streams) == 1
     unread = second.locator(".row.unread", has_text="Spring sale newsletter")
     expect(unread).to_have_count(1)
     first.locator(".row", has_text="Spring sale newsletter").click()  # opening marks it read
@@ -61,6 +66,8 @@ def test_offline_reload_reads_cached_mail_and_online_catches_up(context, reader)
     sign_in(page, account)
     page.locator(".row", has_text="Quarterly report").click()
     expect(page.locator(".reader .text-body").first).to_contain_text("final version attached")
+    expect(page.locator(".reader article.message")).to_have_count(3)
+    expect(page.locator(".reader h2")).to_have_text("Quarterly report")
     wait_for(page, "navigator.serviceWorker.controller !== null")
     wait_until_live(page)
 
@@ -70,6 +77,7 @@ def test_offline_reload_reads_cached_mail_and_online_catches_up(context, reader)
     expect(page.locator(".mailbox.current")).to_contain_text("Inbox")
     expect(page.locator(".row").first).to_contain_text("Spring sale newsletter")
     expect(page.locator(".reader h2")).to_have_text("Quarterly report")
+    expect(page.locator(".reader article.message")).to_have_count(3)
     expect(page.locator(".reader .text-body").first).to_contain_text("final version attached")
     screenshot(page, "offline-conversation")
 

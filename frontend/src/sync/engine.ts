@@ -88,8 +88,12 @@ export class SyncEngine {
 
   /** One full pass: a first fetch of the mailboxes, then /changes for every type with a saved state. */
   private async resyncOnce(): Promise<void> {
-    if ((await this.store.state("Mailbox")) === null) await this.refetchType("Mailbox");
     let pending = SYNCED_TYPES;
+    if ((await this.store.state("Mailbox")) === null) {
+      // Just fetched whole: no /changes to ask for it in this pass.
+      await this.refetchType("Mailbox");
+      pending = pending.filter((type) => type !== "Mailbox");
+    }
     while (pending.length) {
       const states = await Promise.all(pending.map((type) => this.store.state(type)));
       const steps = pending

@@ -10,13 +10,14 @@ export interface PushOptions {
   onLive?: (live: boolean) => void;
 }
 
-type Message = "state" | "live" | "down";
+type Message = "state" | "live" | "down" | "hello";
 
 export class SharedPush {
   private channel: BroadcastChannel | null = null;
   private source: EventSource | null = null;
   private release: (() => void) | null = null;
   private stopped = false;
+  private live = false;
   isLeader = false;
 
   constructor(private readonly options: PushOptions) {}
@@ -26,8 +27,12 @@ export class SharedPush {
       this.channel = new BroadcastChannel(`${this.options.name}:push`);
       this.channel.onmessage = (event: MessageEvent<Message>) => {
         if (event.data === "state") this.options.onChange();
-        else this.options.onLive?.(event.data === "live");
+        else if (event.data === "hello") {
+          // A tab that just opened asks whether the stream is up.
+          if (this.isLeader) this.channel?.postMessage(this.live ? "live" : "down");
+        } else this.options.onLive?.(event.data === "live");
       };
+      this.channel.postMessage("hello");
     }
     const locks = navigator.locks;
     if (!locks || !this.channel) {
@@ -61,11 +66,13 @@ export class SharedPush {
     source.addEventListener("state", changed);
     // After a reconnect, changes may have been missed: resync from the saved states.
     source.addEventListener("open", () => {
+      this.live = true;
       post("live");
       this.options.onLive?.(true);
       changed();
     });
     source.addEventListener("error", () => {
+      this.live = false;
       post("down");
       this.options.onLive?.(false);
     });
