@@ -51,7 +51,8 @@ class Email(models.Model):
         indexes = [
             models.Index(fields=["account", "-received_at", "-id"], name="email_account_received"),
             models.Index(fields=["thread", "received_at", "id"], name="email_thread_order"),
-            GinIndex(fields=["message_ids"], name="email_message_ids"),
+            # Looked up a few hundred ids at a time while mail arrives: no pending list to scan.
+            GinIndex(fields=["message_ids"], name="email_message_ids", fastupdate=False),
             GinIndex(fields=["keywords"], name="email_keywords"),
             GinIndex(fields=["search"], name="email_search"),
         ]

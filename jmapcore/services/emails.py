@@ -51,17 +51,10 @@ def _assign_threads(
     links two stored threads, the younger is to be merged into the older: the second value
     maps each such thread to the one it merges into.
     """
-    related = list({mid for item in items for mid in item.fields.message_ids})
     known: dict[tuple[str, str], int] = {}
-    if related:
-        rows = (
-            Email.objects.filter(account=account, message_ids__overlap=related)
-            .order_by("received_at", "id")
-            .values_list("thread_id", "base_subject", "message_ids")
-        )
-        for thread_id, subject, message_ids in rows:
-            for mid in message_ids:
-                known.setdefault((mid, subject), thread_id)
+    for thread_id, subject, message_ids in _emails_sharing_ids(account, items):
+        for mid in message_ids:
+            known.setdefault((mid, subject), thread_id)
     keys: list[int] = []  # thread ids, or -n for the n-th new thread of the batch
     merges: dict[int, int] = {}
     new_threads = 0
@@ -86,6 +79,31 @@ def _assign_threads(
     for thread_id in set(thread_ids) - {thread.pk for thread in created}:
         log.updated(THREAD, thread_id)
     return thread_ids, merges
+
+
+def _emails_sharing_ids(account: Account, items: list[NewEmail]) -> list[tuple[int, str, list[str]]]:
+    """(thread, base subject, message ids) of stored emails that share a message id with the
+    batch, oldest first.
+
+    One index probe per id: with hundreds of ids, ``message_ids && array`` makes PostgreSQL
+    estimate a large match and read the whole table instead.
+    """
+    related = sorted({mid for item in items for mid in item.fields.message_ids})
+    if not related:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT e.thread_id, e.base_subject, e.message_ids FROM {Email._meta.db_table} e
+            WHERE e.id = ANY(ARRAY(
+                SELECT x.id FROM unnest(%s::text[]) AS m(id)
+                JOIN {Email._meta.db_table} x ON x.message_ids @> ARRAY[m.id] AND x.account_id = %s
+            ))
+            ORDER BY e.received_at, e.id
+            """,
+            [related, account.pk],
+        )
+        return cursor.fetchall()
 
 
 # ---------------------------------------------------------------- create
