@@ -32,6 +32,7 @@ CONVENIENCE = SUMMARY_PROPERTIES  # the header properties list views ask for
 BODY = ("hasAttachment", "preview", "bodyStructure", "bodyValues", "textBody", "htmlBody", "attachments")
 DEFAULT_PROPERTIES = [*METADATA, *CONVENIENCE, *BODY[:2], "bodyValues", "textBody", "htmlBody", "attachments"]
 SETTABLE = {"mailboxIds", "keywords"}
+CREATE_ONLY = {"receivedAt"}  # RFC 8621 4.1.1: immutable, defaults to the time of creation
 NEEDS_PARSED = {"headers", "bodyStructure", "textBody", "htmlBody", "attachments", "bodyValues"}
 
 
@@ -54,7 +55,10 @@ class EmailType(DataType):
     id_prefix = "E"
     methods = ("get", "changes", "set", "copy")
     properties = (
-        *(Prop(name, server_set=name not in SETTABLE, immutable=name not in SETTABLE) for name in METADATA),
+        *(
+            Prop(name, server_set=name not in SETTABLE | CREATE_ONLY, immutable=name not in SETTABLE)
+            for name in METADATA
+        ),
         *(Prop(name, immutable=True) for name in (*CONVENIENCE, *BODY, "headers")),
     )
     get_arguments = {

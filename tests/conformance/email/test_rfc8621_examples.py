@@ -451,3 +451,180 @@ def test_examples_inbox_listing_then_resync(jmap):
     fresh = replay(jmap, inbox_request(jmap.account_id, inbox)[:1])[0][1]
     assert cached == fresh["ids"] == [arrived["id"], reveal["id"], oldest["id"]]
     assert fresh["queryState"] == query_changes[1]["newQueryState"]
+
+
+# ---------------------------------------------------------------- 4.10 Examples: drafts, then Email/copy
+
+PLAN = "I have the most brilliant plan. Let me tell you all about it. What we do is, we"
+PLAN_HTML = (
+    '<!DOCTYPE html><html><head><title></title><style type="text/css">div{font-size:16px}</style></head>'
+    "<body><div>I have the most <b>brilliant</b> plan. Let me tell you all about it. What we do is, we"
+    "</div></body></html>"
+)
+
+
+def first_draft(drafts: str) -> dict:
+    return {
+        "mailboxIds": {drafts: True},
+        "keywords": {"$seen": True, "$draft": True},
+        "from": [{"name": "Joe Bloggs", "email": "joe@example.com"}],
+        "subject": "World domination",
+        "receivedAt": "2018-07-10T01:03:11Z",
+        "sentAt": "2018-07-10T11:03:11+10:00",
+        "bodyStructure": {"type": "text/plain", "partId": "bd48", "header:Content-Language": "en"},
+        "bodyValues": {"bd48": {"value": PLAN, "isTruncated": False}},
+    }
+
+
+def second_draft(drafts: str) -> dict:
+    return {
+        "mailboxIds": {drafts: True},
+        "keywords": {"$seen": True, "$draft": True},
+        "from": [{"name": "Joe Bloggs", "email": "joe@example.com"}],
+        "to": [{"name": "John", "email": "john@example.com"}],
+        "subject": "World domination",
+        "receivedAt": "2018-07-10T01:05:08Z",
+        "sentAt": "2018-07-10T11:05:08+10:00",
+        "bodyStructure": {
+            "type": "multipart/alternative",
+            "subParts": [
+                {"partId": "a49d", "type": "text/html", "header:Content-Language": "en"},
+                {"partId": "bd48", "type": "text/plain", "header:Content-Language": "en"},
+            ],
+        },
+        "bodyValues": {
+            "bd48": {"value": PLAN, "isTruncated": False},
+            "a49d": {"value": PLAN_HTML, "isTruncated": False},
+        },
+    }
+
+
+def assert_created(response: list, creation_id: str) -> dict:
+    """An Email/set response with the RFC's shape; the created {id, blobId, threadId, size}."""
+    name, arguments, call_id = response
+    assert (name, call_id) == ("Email/set", "0")
+    assert arguments["oldState"] != arguments["newState"]
+    assert arguments["notCreated"] is None
+    created = arguments["created"][creation_id]
+    assert set(created) == {"id", "blobId", "threadId", "size"}
+    return created
+
+
+def test_examples_plain_text_draft(jmap):
+    """4.10: a text/plain draft with Content-Language set on its body part."""
+    drafts = mailbox_id(jmap, "drafts")
+    [response] = replay(
+        jmap, [["Email/set", {"accountId": jmap.account_id, "create": {"k192": first_draft(drafts)}}, "0"]]
+    )
+    created = assert_created(response, "k192")
+    raw = download(jmap, created["blobId"])
+    assert created["size"] == len(raw)
+    message = parse(raw)
+    assert message["Message-Id"]
+    assert message["Mime-Version"] == "1.0"
+    assert message["Date"] == "Tue, 10 Jul 2018 11:03:11 +1000"
+    [sender] = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Joe Bloggs", "joe@example.com")
+    assert message["Subject"] == "World domination"
+    assert message["Content-Language"] == "en"
+    assert message.get_content_type() == "text/plain"
+    assert message.get_content().rstrip("\r\n").replace("\r\n", " ").replace("\n", " ") == PLAN
+    email_ = jmap.call(
+        "Email/get",
+        {
+            "ids": [created["id"]],
+            "properties": ["blobId", "threadId", "size", "mailboxIds", "keywords", "receivedAt", "sentAt"],
+        },
+    )["list"][0]
+    assert email_ == {
+        "id": created["id"],
+        "blobId": created["blobId"],
+        "threadId": created["threadId"],
+        "size": created["size"],
+        "mailboxIds": {drafts: True},
+        "keywords": {"$seen": True, "$draft": True},
+        "receivedAt": "2018-07-10T01:03:11Z",
+        "sentAt": "2018-07-10T11:03:11+10:00",
+    }
+
+
+def test_received_at_is_set_on_create_and_never_changed(jmap):
+    """4.1.1: receivedAt is immutable with a default, so a client gives it on create only."""
+    drafts = mailbox_id(jmap, "drafts")
+    created = jmap.call("Email/set", {"create": {"k192": first_draft(drafts)}})["created"]["k192"]
+    result = jmap.call("Email/set", {"update": {created["id"]: {"receivedAt": "2019-01-01T00:00:00Z"}}})
+    assert result["notUpdated"][created["id"]]["type"] == "invalidProperties"
+    assert result["notUpdated"][created["id"]]["properties"] == ["receivedAt"]
+    same = jmap.call("Email/set", {"update": {created["id"]: {"receivedAt": "2018-07-10T01:03:11Z"}}})
+    assert same["updated"] == {created["id"]: None}
+    for bad in ("2018-07-10T11:03:11+10:00", "yesterday", 5):
+        draft = {**first_draft(drafts), "receivedAt": bad}
+        refused = jmap.call("Email/set", {"create": {"k": draft}})["notCreated"]["k"]
+        assert (refused["type"], refused["properties"]) == ("invalidProperties", ["receivedAt"])
+
+
+def test_examples_html_draft_replaces_the_plain_one(jmap, make_account):
+    """4.10: the HTML + text draft is created and the old draft destroyed in the same call; then Email/copy."""
+    drafts = mailbox_id(jmap, "drafts")
+    [response] = replay(
+        jmap, [["Email/set", {"accountId": jmap.account_id, "create": {"k192": first_draft(drafts)}}, "0"]]
+    )
+    old = assert_created(response, "k192")
+    [response] = replay(
+        jmap,
+        [
+            [
+                "Email/set",
+                {
+                    "accountId": jmap.account_id,
+                    "create": {"k1546": second_draft(drafts)},
+                    "destroy": [old["id"]],
+                },
+                "0",
+            ]
+        ],
+    )
+    created = assert_created(response, "k1546")
+    assert response[1]["destroyed"] == [old["id"]]
+    assert response[1]["notDestroyed"] is None
+    raw = download(jmap, created["blobId"])
+    assert created["size"] == len(raw)
+    message = parse(raw)
+    [recipient] = message["To"].addresses
+    assert (recipient.display_name, recipient.addr_spec) == ("John", "john@example.com")
+    assert message["Date"] == "Tue, 10 Jul 2018 11:05:08 +1000"
+    assert message.get_content_type() == "multipart/alternative"
+    html, text = message.iter_parts()
+    assert (html.get_content_type(), text.get_content_type()) == ("text/html", "text/plain")
+    assert html["Content-Language"] == text["Content-Language"] == "en"
+    assert html.get_content().rstrip("\r\n") == PLAN_HTML
+    assert text.get_content().rstrip("\r\n").replace("\r\n", " ").replace("\n", " ") == PLAN
+    left = jmap.call("Email/get", {"ids": [old["id"], created["id"]], "properties": ["textBody", "htmlBody"]})
+    assert left["notFound"] == [old["id"]]
+    [draft] = left["list"]
+    assert [part["type"] for part in draft["htmlBody"]] == ["text/html"]
+    assert [part["type"] for part in draft["textBody"]] == ["text/plain"]
+    assert [part["language"] for part in draft["htmlBody"] + draft["textBody"]] == [["en"], ["en"]]
+
+    # "The client moves this draft to a different account": this server gives each user
+    # one account, so another user's account is not one this user may use. RFC 8620 3.6.2:
+    # accountNotFound, and (the copy not being made) the original stays.
+    other = make_account()
+    [[name, error, call_id]] = replay(
+        jmap,
+        [
+            [
+                "Email/copy",
+                {
+                    "fromAccountId": jmap.account_id,
+                    "accountId": other.account_id,
+                    "create": {"k45": {"id": created["id"], "mailboxIds": {"75a4c956": True}}},
+                    "onSuccessDestroyOriginal": True,
+                },
+                "0",
+            ]
+        ],
+    )
+    assert (name, error["type"], call_id) == ("error", "accountNotFound", "0")
+    still = jmap.call("Email/get", {"ids": [created["id"]], "properties": ["mailboxIds"]})
+    assert still["list"] == [{"id": created["id"], "mailboxIds": {drafts: True}}]
