@@ -101,3 +101,19 @@ def test_destroying_emails_costs_the_same_for_5_or_30(account, how_many):
     count, response = set_queries(account, {"destroy": ids})
     assert sorted(response["destroyed"]) == sorted(ids)
     assert count == 27  # Django's cascades on Email and Thread are most of them
+
+
+@pytest.mark.parametrize("collapse", [False, True])
+def test_email_query_of_a_mailbox_page_is_one_statement(account, collapse):
+    inbox = Mailbox.objects.get(account=account, role="inbox")
+    query = {
+        "accountId": account.jmap_id,
+        "filter": {"inMailbox": f"M{inbox.pk}", "text": "Subject"},
+        "sort": [{"property": "receivedAt", "isAscending": False}],
+        "collapseThreads": collapse,
+        "limit": 10,
+        "calculateTotal": True,
+    }
+    count, responses = queries(account, [["Email/query", query, "0"]])
+    assert len(responses[0].arguments["ids"]) == 10
+    assert count == 1  # state, total and the page of ids in one snapshot
