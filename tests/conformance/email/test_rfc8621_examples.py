@@ -628,3 +628,75 @@ def test_examples_html_draft_replaces_the_plain_one(jmap, make_account):
     assert (name, error["type"], call_id) == ("error", "accountNotFound", "0")
     still = jmap.call("Email/get", {"ids": [created["id"]], "properties": ["mailboxIds"]})
     assert still["list"] == [{"id": created["id"], "mailboxIds": {drafts: True}}]
+
+
+# ---------------------------------------------------------------- 5.1 SearchSnippet/get, Example
+
+# A long preview in two-octet letters puts the match beyond the snippet's 255 octets, so
+# the snippet is a fragment around it, as the RFC's second snippet is.
+GREETING = "Дорогие друзья, приглашаем всех членов клуба на ежегодный праздник. " * 2
+FOOSBALL = GREETING + (
+    "This year the foosball competition will be held in the Stadium de France, near the river. "
+    "Bring your own team, your own snacks and a lot of good humour, and tell your friends."
+)
+FOO_BAR = "In short, the Foo/bar method results often returns <1 widget rather than the complete set."
+
+
+def test_search_snippet_get_example(jmap):
+    """5.1: "foo" found in a sender only (no snippet), in the subject and body, and in the body only."""
+    inbox = mailbox_id(jmap, "inbox")
+    sender_only = import_one(
+        jmap,
+        plain("Foo Fighters <news@foo.example>", "Tour dates", "s1@x", "See you soon."),
+        inbox,
+        "2025-07-01T08:00:00Z",
+    )
+    subject_too = import_one(
+        jmap,
+        plain("Club <club@example.com>", "The Foosball competition", "s2@x", FOOSBALL),
+        inbox,
+        "2025-07-01T09:00:00Z",
+    )
+    body_only = import_one(
+        jmap, plain("Dev <dev@example.com>", "Widgets", "s3@x", FOO_BAR), inbox, "2025-07-01T10:00:00Z"
+    )
+    import_one(
+        jmap, plain("Other <o@example.com>", "Nothing", "s4@x", "Bar none."), inbox, "2025-07-01T11:00:00Z"
+    )
+    # "we did an Email/query to search for any Email in the account containing the word foo"
+    found = jmap.call("Email/query", {"filter": {"text": "foo"}, "sort": [{"property": "receivedAt"}]})["ids"]
+    assert found == [sender_only["id"], subject_too["id"], body_only["id"]]
+
+    [[name, response, call_id]] = replay(
+        jmap,
+        [
+            [
+                "SearchSnippet/get",
+                {"accountId": jmap.account_id, "filter": {"text": "foo"}, "emailIds": found},
+                "0",
+            ]
+        ],
+    )
+    assert (name, call_id) == ("SearchSnippet/get", "0")
+    assert set(response) == {"accountId", "list", "notFound"}
+    assert response["accountId"] == jmap.account_id
+    assert response["notFound"] is None
+    first, second, third = response["list"]
+    assert first == {"emailId": sender_only["id"], "subject": None, "preview": None}
+    assert third == {
+        "emailId": body_only["id"],
+        "subject": None,
+        "preview": "In short, the <mark>Foo</mark>/bar method results often returns &lt;1 widget "
+        "rather than the complete set.",
+    }
+    # Like the RFC's "...year the <mark>foo</mark>sball competition will be held in the
+    # Stadium de ...": a fragment of the preview around the match, within 255 octets.
+    assert set(second) == {"emailId", "subject", "preview"}
+    assert second["emailId"] == subject_too["id"]
+    assert second["subject"] == "The <mark>Foo</mark>sball competition"
+    fragment = second["preview"]
+    assert fragment.startswith("…") and not fragment.startswith("…Дорогие")
+    assert "This year the <mark>foo</mark>sball competition will be held in the Stadium de France" in fragment
+    assert len(fragment.encode()) <= 255
+    preview = jmap.call("Email/get", {"ids": [subject_too["id"]], "properties": ["preview"]})["list"][0]
+    assert preview["preview"].replace("foosball", "<mark>foo</mark>sball").endswith(fragment[1:])
