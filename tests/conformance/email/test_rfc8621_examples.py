@@ -700,3 +700,182 @@ def test_search_snippet_get_example(jmap):
     assert len(fragment.encode()) <= 255
     preview = jmap.call("Email/get", {"ids": [subject_too["id"]], "properties": ["preview"]})["list"][0]
     assert preview["preview"].replace("foosball", "<mark>foo</mark>sball").endswith(fragment[1:])
+
+
+# ---------------------------------------------------------------- 4.1.2 Header field parsed forms, examples
+
+ADDRESS_LIST = (
+    '"  James Smythe" <james@example.com>, Friends:\r\n'
+    "  jane@example.com, =?UTF-8?Q?John_Sm=C3=AEth?=\r\n"
+    "  <john@example.com>;"
+)
+HEADER_FORMS = raw_message(
+    [
+        "From: Joe <joe@example.com>",
+        f"To: {ADDRESS_LIST}",
+        "Subject: Party",
+        "Resent-To: first@example.com",
+        "Resent-To: Second <second@example.com>, third@example.com",
+        "subject: Party, again",
+        "Message-ID: <forms@example.com>",
+        "Content-Type: text/plain; charset=utf-8",
+    ],
+    "Hi\r\n",
+)
+
+
+def test_header_form_examples(jmap):
+    """4.1.2.3, 4.1.2.4 and 4.1.3: the address-list example, header:subject, header:Resent-To:asAddresses:all."""
+    created = import_one(jmap, HEADER_FORMS, mailbox_id(jmap, "inbox"), "2025-07-01T08:00:00Z")
+    properties = [
+        "to",
+        "header:To:asAddresses",
+        "header:To:asGroupedAddresses",
+        "header:subject",
+        "header:Resent-To:asAddresses:all",
+    ]
+    [[_, response, _]] = replay(
+        jmap,
+        [
+            [
+                "Email/get",
+                {"accountId": jmap.account_id, "ids": [created["id"]], "properties": properties},
+                "0",
+            ]
+        ],
+    )
+    [found] = response["list"]
+    addresses = [
+        {"name": "James Smythe", "email": "james@example.com"},
+        {"name": None, "email": "jane@example.com"},
+        {"name": "John Smîth", "email": "john@example.com"},
+    ]
+    assert found["to"] == found["header:To:asAddresses"] == addresses
+    assert found["header:To:asGroupedAddresses"] == [
+        {"name": None, "addresses": [{"name": "James Smythe", "email": "james@example.com"}]},
+        {
+            "name": "Friends",
+            "addresses": [
+                {"name": None, "email": "jane@example.com"},
+                {"name": "John Smîth", "email": "john@example.com"},
+            ],
+        },
+    ]
+    # The last field named "subject", matched case-insensitively, in Raw form.
+    assert found["header:subject"] == " Party, again"
+    assert found["header:Resent-To:asAddresses:all"] == [
+        [{"name": None, "email": "first@example.com"}],
+        [{"name": "Second", "email": "second@example.com"}, {"name": None, "email": "third@example.com"}],
+    ]
+
+
+# ---------------------------------------------------------------- 4.1.4 Body parts, the list-manager example
+
+
+def leaf(letter: str, content_type: str, disposition: str = "") -> str:
+    headers = [f"Content-Type: {content_type}", f"Content-Description: {letter}"]
+    if disposition:
+        headers.append(f"Content-Disposition: {disposition}")
+    if content_type.startswith("message/"):
+        content = "From: a@example.com\r\nSubject: Inner\r\n\r\nInner body\r\n"
+    elif content_type.startswith("text/"):
+        content = f"Part {letter}\r\n"
+    else:
+        headers.append("Content-Transfer-Encoding: base64")
+        content = "AAECAwQF\r\n"
+    return "\r\n".join(headers) + "\r\n\r\n" + content
+
+
+def multipart(subtype: str, boundary: str, *parts: str) -> str:
+    body = "".join(f"--{boundary}\r\n{part}" for part in parts)
+    return f'Content-Type: multipart/{subtype}; boundary="{boundary}"\r\n\r\n{body}--{boundary}--\r\n'
+
+
+LIST_MANAGER = (
+    "From: list@example.com\r\nTo: me@example.com\r\nSubject: Digest\r\n"
+    "Message-ID: <digest@example.com>\r\nMIME-Version: 1.0\r\n"
+    + multipart(
+        "mixed",
+        "outer",
+        leaf("A", "text/plain", "inline"),
+        multipart(
+            "mixed",
+            "middle",
+            multipart(
+                "alternative",
+                "alt",
+                multipart(
+                    "mixed",
+                    "texts",
+                    leaf("B", "text/plain", "inline"),
+                    leaf("C", "image/jpeg", "inline"),
+                    leaf("D", "text/plain", "inline"),
+                ),
+                multipart("related", "rel", leaf("E", "text/html"), leaf("F", "image/jpeg")),
+            ),
+            leaf("G", "image/jpeg", "attachment"),
+            leaf("H", "application/x-excel"),
+            leaf("J", "message/rfc822"),
+        ),
+        leaf("K", "text/plain", "inline"),
+    )
+).encode()
+
+
+def test_body_parts_example(jmap):
+    """4.1.4: the message through a list manager decomposes as the RFC's algorithm says."""
+    created = import_one(jmap, LIST_MANAGER, mailbox_id(jmap, "inbox"), "2025-07-01T08:00:00Z")
+    found = jmap.call(
+        "Email/get",
+        {
+            "ids": [created["id"]],
+            "properties": ["textBody", "htmlBody", "attachments", "hasAttachment"],
+            "bodyProperties": ["partId", "type", "header:Content-Description:asText"],
+        },
+    )["list"][0]
+
+    def letters(parts: list[dict]) -> list[str]:
+        return [part["header:Content-Description:asText"] for part in parts]
+
+    assert letters(found["textBody"]) == ["A", "B", "C", "D", "K"]
+    assert letters(found["htmlBody"]) == ["A", "E", "K"]
+    assert letters(found["attachments"]) == ["C", "F", "G", "H", "J"]
+    assert found["hasAttachment"] is True
+
+
+# ---------------------------------------------------------------- 4.4.2 Sorting, the example sort
+
+
+def test_example_sort(jmap):
+    """4.4.2: flagged Threads first, then base subject (case-insensitive), then newest first."""
+    inbox = mailbox_id(jmap, "inbox")
+
+    def add(subject: str, message_id: str, at: str, refs: str = "", flagged: bool = False) -> str:
+        raw = plain("Ann <ann@example.com>", subject, message_id, "Text", refs=refs)
+        keywords = {"$flagged": True} if flagged else {}
+        return import_one(jmap, raw, inbox, f"2025-07-01T{at}:00Z", keywords)["id"]
+
+    flagged = add("Zulu", "z1@x", "01:00", flagged=True)
+    reply_in_flagged_thread = add("Re: Zulu", "z2@x", "02:00", refs="z1@x")
+    older_alpha = add("alpha", "a1@x", "03:00")
+    beta = add("Re: beta", "b1@x", "04:00")
+    newer_alpha = add("Alpha", "a2@x", "05:00")
+    [[name, response, call_id]] = replay(
+        jmap,
+        [
+            [
+                "Email/query",
+                {
+                    "accountId": jmap.account_id,
+                    "sort": [
+                        {"property": "someInThreadHaveKeyword", "keyword": "$flagged", "isAscending": False},
+                        {"property": "subject", "collation": "i;ascii-casemap"},
+                        {"property": "receivedAt", "isAscending": False},
+                    ],
+                },
+                "0",
+            ]
+        ],
+    )
+    assert (name, call_id) == ("Email/query", "0")
+    assert response["ids"] == [reply_in_flagged_thread, flagged, newer_alpha, older_alpha, beta]
