@@ -58,7 +58,7 @@ def parse(raw: bytes) -> EmailMessage:
 
 LONG_HTML = (
     "<html><body><p>Hello everyone,</p>"
-    + "<p>Dinner is on Thursday at eight, at the usual place by the river.</p>" * 6
+    + '<p class="invitation">Dinner is on Thursday at eight, by the river.</p>' * 6
     + "</body></html>"
 )
 LIST_FOOTER = "-- Sent by your friendly mailing list ..."
@@ -153,6 +153,9 @@ def test_email_get_example(jmap):
     assert html_value["value"].startswith("<html><body><p>Hello ")
     assert len(html_value["value"].encode()) <= 256
     assert LONG_HTML.startswith(html_value["value"])
+    # The 256th octet falls inside a <p class="invitation"> tag; 4.2: SHOULD NOT cut there.
+    assert LONG_HTML[:256].rfind("<") > LONG_HTML[:256].rfind(">")
+    assert html_value["value"].rfind("<") < html_value["value"].rfind(">")
     assert text_value == {"isEncodingProblem": False, "isTruncated": False, "value": LIST_FOOTER}
     # Each part's blobId serves that part's bytes.
     for part, content in ((html_part, LONG_HTML), (text_part, LIST_FOOTER)):
@@ -197,6 +200,10 @@ def test_thread_get_example(jmap):
         {"id": alone["threadId"], "emailIds": [alone["id"]]},
     ]
     assert response["notFound"] == []
+    # RFC 8620 5.1: an id given twice is answered once.
+    twice = jmap.call("Thread/get", {"ids": [alone["threadId"], alone["threadId"], "T0"]})
+    assert twice["list"] == [{"id": alone["threadId"], "emailIds": [alone["id"]]}]
+    assert twice["notFound"] == ["T0"]
 
 
 # ---------------------------------------------------------------- 4.10 Examples: the inbox, then resync
