@@ -17,17 +17,25 @@ def held(jmap, rcpt: str, hold: dict) -> dict:
     envelope = {"mailFrom": {"email": jmap.account.address, "parameters": hold}, "rcptTo": [{"email": rcpt}]}
     response = submit(jmap, email_id, create={"envelope": envelope})
     assert response.get("created"), response
-    return response["created"]["s"]
+    return {**response["created"]["s"], "emailId": email_id}
 
 
 def test_undo_within_the_hold_sends_nothing(jmap, worker, sink):
     rcpt = remote_address()
     created = held(jmap, rcpt, {"HOLDFOR": "3"})
     assert created["undoStatus"] == "pending"
-    response = jmap.call(
-        "EmailSubmission/set", {"update": {created["id"]: {"undoStatus": "canceled"}}}, USING
-    )
+    # Undo, and mark the message (the client would move it back to Drafts), in one call.
+    undo = {
+        "update": {created["id"]: {"undoStatus": "canceled"}},
+        "onSuccessUpdateEmail": {created["id"]: {"keywords/$flagged": True}},
+    }
+    responses = jmap.request([["EmailSubmission/set", {"accountId": jmap.account_id, **undo}, "u"]], USING)
+    [(_, response, _), (implicit, email_set, call_id)] = responses["methodResponses"]
     assert response["updated"] == {created["id"]: None}
+    assert (implicit, call_id) == ("Email/set", "u")
+    assert email_set["updated"] == {created["emailId"]: None}
+    [email] = jmap.call("Email/get", {"ids": [created["emailId"]], "properties": ["keywords"]})["list"]
+    assert email["keywords"]["$flagged"] is True
     assert submission(jmap, created["id"])["undoStatus"] == "canceled"
     time.sleep(4.5)
     assert sink.messages_for(rcpt) == []
