@@ -85,3 +85,15 @@ def test_delivery_is_pushed_to_an_open_event_source(smtp, jmap, open_stream) -> 
     new_state = jmap.call("Email/get", {"ids": []})["state"]
     assert changed["Email"] == new_state
     assert [e["subject"] for e in inbox_emails(jmap)] == ["Live"]
+
+
+def test_lmtp_trace_names_lmtp_and_skips_spf(lmtpd, jmap) -> None:
+    """Behind a fronting MTA the client address is the MTA's: SPF on it would mean nothing."""
+    client = lmtpd.client(lmtp=True)
+    to = jmap.account.address
+    assert client.sendmail("a@outside.test", [to], message("a@outside.test", to, "Via LMTP")) == {}
+    client.quit()
+    [email] = inbox_emails(jmap, ["header:Received", "header:Authentication-Results"])
+    assert " with LMTP id " in " ".join(email["header:Received"].split())
+    results = email["header:Authentication-Results"]
+    assert "spf=" not in results and "dkim=none" in results and "dmarc=none" in results
