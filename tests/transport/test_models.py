@@ -114,3 +114,11 @@ def test_admin_shows_the_dkim_record_and_manages_aliases(client) -> None:
     assert shadowing.status_code == 200 and not Alias.objects.filter(local_part="Ann").exists()
     identities = client.get(f"/admin/jmapcore/account/{account.pk}/change/", HTTP_HOST="127.0.0.1")
     assert "ann@admin-dns.example" in identities.content.decode()
+
+
+def test_make_run_starts_the_smtp_server_on_smtp_port(settings) -> None:
+    from jmapcore.management.commands.runsite import site_processes
+
+    settings.SMTP_PORT = 2600
+    smtpd = [command for command in site_processes(8000) if "smtpd" in command]
+    assert len(smtpd) == 1 and smtpd[0][-4:] == ["--host", "127.0.0.1", "--port", "2600"]
