@@ -4,6 +4,7 @@
 
 import type { EmailSummary, Filter, FilterCondition, Id, Mailbox } from "./jmap/types";
 
+export const NO_MAILBOX = "no-such-mailbox";
 const TOKEN = /(-?)(?:(\w+):)?(?:"([^"]*)"|(\S+))/g;
 
 function day(value: string): string | null {
@@ -30,7 +31,8 @@ export function parseSearch(input: string, mailboxes: Mailbox[]): Filter | null 
       condition = { [key]: value };
     } else if (key === "in") {
       const mailbox = mailboxNamed(value, mailboxes);
-      condition = mailbox ? { inMailbox: mailbox.id } : { inMailbox: `unknown:${value}` };
+      // No such mailbox: a valid id that names none, so the search finds nothing.
+      condition = { inMailbox: mailbox ? mailbox.id : NO_MAILBOX };
     } else if (key === "before" || key === "after") {
       const date = day(value);
       condition = date ? { [key]: date } : { text: match[0] };

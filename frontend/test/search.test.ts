@@ -52,6 +52,7 @@ describe("parseSearch", () => {
         { text: "hello" },
       ],
     });
+    expect(parseSearch("in:nowhere", mailboxes)).toEqual({ inMailbox: "no-such-mailbox" });
     expect(parseSearch("   ", mailboxes)).toBeNull();
     expect(parseSearch("hello", mailboxes)).toEqual({ text: "hello" });
   });

@@ -165,6 +165,22 @@ describe("sync engine", () => {
     expect(server.requests.filter((r) => r.methodCalls[0][0] === "Mailbox/changes")).toHaveLength(2);
   });
 
+  it("folds refreshes of one query that are still waiting for their turn", async () => {
+    const server = new FakeJmapServer();
+    const client = await connect(server);
+    await client.engine.resync();
+    const inbox = server.mailboxes()[0].id;
+    await client.queries.refresh(spec(inbox, true));
+    server.createEmail(inbox);
+    server.requests.length = 0;
+    const busy = client.engine.exclusive(() => new Promise((resolve) => setTimeout(resolve, 10)));
+    const refreshes = [1, 2, 3].map(() => client.queries.refresh(spec(inbox, true)));
+    await Promise.all([busy, ...refreshes]);
+    const asked = server.requests.filter((r) => r.methodCalls[0][0] === "Email/queryChanges");
+    expect(asked).toHaveLength(1);
+    expect((await client.queries.local(spec(inbox, true)))!.total).toBe(1);
+  });
+
   it("fetches large /get lists in chunks of maxObjectsInGet, in one request", async () => {
     const server = new FakeJmapServer();
     server.maxObjectsInGet = 5;

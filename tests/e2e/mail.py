@@ -63,7 +63,7 @@ def mailbox_ids(jmap: JmapClient) -> dict[str, str]:
 
 
 def import_messages(jmap: JmapClient, raws: list[tuple[bytes, dict]]) -> list[str]:
-    """Uploads and imports each (raw, options); options: mailbox role, seen, received."""
+    """Uploads and imports each (raw, options); options: mailboxes (roles), seen, received."""
     mailboxes = mailbox_ids(jmap)
     emails = {}
     for index, (raw, options) in enumerate(raws):
@@ -73,7 +73,7 @@ def import_messages(jmap: JmapClient, raws: list[tuple[bytes, dict]]) -> list[st
         assert upload.status_code == 201, upload.text
         emails[f"m{index}"] = {
             "blobId": upload.json()["blobId"],
-            "mailboxIds": {mailboxes[options.get("mailbox", "inbox")]: True},
+            "mailboxIds": {mailboxes[role]: True for role in options.get("mailboxes", ["inbox"])},
             "keywords": {"$seen": True} if options.get("seen") else {},
             "receivedAt": options["received"].strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
@@ -154,7 +154,7 @@ def corpus() -> list[tuple[bytes, dict]]:
                 message_id="sale@shop.example",
                 html=newsletter_html,
             ),
-            {"received": BASE_TIME + timedelta(hours=3)},
+            {"received": BASE_TIME + timedelta(hours=3), "mailboxes": ["inbox", "archive"]},
         )
     )
     return raws

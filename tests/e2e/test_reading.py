@@ -19,6 +19,8 @@ def test_sign_in_shows_the_inbox_and_opens_a_thread(context, reader):
     sign_in(page, account)
     expect(page.locator(".mailbox.current")).to_contain_text("Inbox")
     expect(rows(page).first).to_contain_text("Spring sale newsletter")
+    # An email in two mailboxes carries the other one as a label.
+    expect(rows(page).first.locator(".label")).to_have_text("Archive")
     # Conversation mode: the three reports are one row with a count.
     report = rows(page).filter(has_text="Quarterly report")
     expect(report).to_have_count(1)
@@ -33,6 +35,7 @@ def test_sign_in_shows_the_inbox_and_opens_a_thread(context, reader):
     # Older messages are collapsed, the newest is open with its attachment.
     expect(messages.nth(0)).not_to_have_class("message expanded")
     newest = messages.nth(2)
+    expect(newest.locator(".message-header .label")).to_have_text("Inbox")
     expect(newest.locator(".text-body").first).to_contain_text("final version attached")
     expect(newest.locator(".attachments")).to_contain_text("chart.png")
     messages.nth(0).locator(".message-header").click()

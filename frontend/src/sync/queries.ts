@@ -43,13 +43,26 @@ export class QuerySync {
     return this.engine.store.query(queryKey(spec));
   }
 
-  /** Brings a stored query up to date (or fetches its first page), keeping at least ``minimum`` ids. */
+  private queued = new Map<string, Promise<void>>();
+
+  /**
+   * Brings a stored query up to date (or fetches its first page), keeping at least
+   * ``minimum`` ids. A refresh asked for while another of the same query still waits
+   * for its turn is that one: it will see everything the caller wants seen.
+   */
   refresh(spec: QuerySpec, minimum = PAGE_SIZE): Promise<void> {
-    return this.engine.exclusive(async () => {
+    const key = queryKey(spec);
+    const waiting = this.queued.get(key);
+    if (waiting) return waiting;
+    const run = this.engine.exclusive(async () => {
+      this.queued.delete(key);
       const stored = await this.local(spec);
       if (stored?.canCalculateChanges && (await this.applyQueryChanges(spec, stored))) return;
       await this.fetchRange(spec, 0, Math.max(stored?.ids.length ?? 0, minimum), null);
     });
+    this.queued.set(key, run);
+    run.catch(() => undefined).finally(() => this.queued.get(key) === run && this.queued.delete(key));
+    return run;
   }
 
   /** Appends the next page to a stored query. */

@@ -5,6 +5,7 @@ import { fetchThreads } from "../sync/threads";
 import { app, lastError, online, openEmailId, openThreadId, storeVersion } from "./context";
 import { addressList, byteSize, longDate, senderName } from "./format";
 import { MessageBody } from "./MessageBody";
+import { useMailboxes } from "./Sidebar";
 
 interface Loaded {
   thread: Thread | undefined;
@@ -113,11 +114,13 @@ function Message({
   body,
   expanded,
   toggle,
+  labels,
 }: {
   email: EmailSummary;
   body: EmailBody | undefined;
   expanded: boolean;
   toggle: () => void;
+  labels: string[];
 }) {
   const { client, accountId } = app();
   const cidUrl = (cid: string) => {
@@ -128,6 +131,13 @@ function Message({
     <article class={`message${expanded ? " expanded" : ""}`} data-email-id={email.id}>
       <button type="button" class="message-header" aria-expanded={expanded} onClick={toggle}>
         <span class="from">{senderName(email.from)}</span>
+        <span class="labels">
+          {labels.map((name) => (
+            <span key={name} class="label">
+              {name}
+            </span>
+          ))}
+        </span>
         <time dateTime={email.receivedAt}>{longDate(email.receivedAt)}</time>
         {!expanded && <span class="preview">{email.preview}</span>}
       </button>
@@ -159,6 +169,7 @@ function Message({
 
 export function Conversation({ threadId }: { threadId: Id }) {
   const { thread, emails, bodies } = useConversation(threadId);
+  const mailboxNames = new Map(useMailboxes().map((m) => [m.id, m.name]));
   const [toggled, setToggled] = useState<Set<Id>>(new Set());
   useEffect(() => setToggled(new Set()), [threadId]);
   const newest = emails.at(-1);
@@ -185,6 +196,7 @@ export function Conversation({ threadId }: { threadId: Id }) {
           email={email}
           body={bodies.get(email.id)}
           expanded={isExpanded(email)}
+          labels={Object.keys(email.mailboxIds).flatMap((id) => mailboxNames.get(id) ?? [])}
           toggle={() =>
             setToggled((old) => {
               const next = new Set(old);
