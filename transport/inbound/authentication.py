@@ -81,7 +81,8 @@ authheaders.dmarc_lookup.get_org_domain = get_org_domain
 def _dkim_txt(name: bytes | str, timeout: float = 5) -> bytes | None:
     text = name.decode("ascii", "replace") if isinstance(name, bytes) else name
     records = dns.txt_records(text)
-    return records[0].encode() if records else None
+    keys = [record for record in records if "p=" in record] or records
+    return keys[0].encode() if keys else None
 
 
 def _dmarc_txt(name: str) -> str | None:
