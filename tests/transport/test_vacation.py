@@ -42,9 +42,9 @@ def _send(smtp, sender: str, to: str, subject: str, **headers: str) -> None:
 
 def test_reply_goes_once_per_sender(smtp, away, writer) -> None:
     sender, to = writer.account.address, away.account.address
-    _send(smtp, sender, to, "Lunch?", **{"References": "<earlier@client.test>"})
+    _send(smtp, sender, to, "=?utf-8?q?Lunch=3F_=C3=A0_midi?=", **{"References": "<earlier@client.test>"})
     [reply] = inbox_emails(writer, REPLY_PROPERTIES)
-    assert reply["subject"] == "Auto: Lunch?"
+    assert reply["subject"] == "Auto: Lunch? à midi"
     assert reply["from"][0]["email"] == to and reply["to"] == [{"name": None, "email": sender}]
     assert reply["header:Auto-Submitted:asText"] == "auto-replied"
     original = inbox_emails(away, ["messageId"])[0]["messageId"]

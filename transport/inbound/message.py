@@ -27,6 +27,10 @@ class Head:
         values = self.values(name)
         return values[0].strip() if values else None
 
+    def text(self, name: str) -> str | None:
+        """The last field of that name in RFC 8621's Text form (encoded-words decoded, unfolded)."""
+        return header_value(self.fields, name, "Text")
+
     def addresses(self, name: str) -> list[str]:
         found = header_value(self.fields, name, "Addresses") or []
         return [entry["email"].lower() for entry in found if entry.get("email")]

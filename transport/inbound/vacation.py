@@ -105,7 +105,7 @@ def reply_if_away(account_id: int, head: Head, mail_from: str, addressed: list[s
 def _reply_subject(vacation: VacationResponse, head: Head) -> str:
     if vacation.subject:
         return vacation.subject
-    original = (head.first("Subject") or "").strip()
+    original = (head.text("Subject") or "").strip()
     return f"Auto: {original}" if original else "Auto: away"
 
 
