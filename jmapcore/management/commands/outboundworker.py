@@ -1,6 +1,8 @@
 """Run the outgoing mail queue: sends, retries, scheduled sends, bounces (``make run`` starts one)."""
 
 import asyncio
+import signal
+import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -26,6 +28,10 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
         # Deferring uses Django's connection (inside the caller's transaction); the worker
         # needs its own asynchronous connections, to LISTEN for new jobs.
+        # Until the worker installs its own handlers (which finish running jobs first),
+        # a stop request simply ends the process: no job has started yet.
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, _exit_before_start)
         self.stdout.write(f"Outgoing mail worker started (queue {QUEUE!r})")
         self.stdout.flush()
         with app.replace_connector(app.connector.get_worker_connector()):
@@ -41,3 +47,7 @@ class Command(BaseCommand):
                 # Finished jobs are history the queue does not need; failures stay to be seen.
                 delete_jobs="successful",
             )
+
+
+def _exit_before_start(signum: int, frame: object) -> None:
+    sys.exit(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -10,6 +11,7 @@ from jmapcore.models import Account, Email, OutboundMessage
 from transport.outbound.queue import queue_message
 
 from .helpers import eventually, verify_dkim
+from .worker import Worker
 
 
 def raw(sender: str, to: str, subject: str = "Queued") -> bytes:
@@ -87,3 +89,12 @@ def test_null_sender_failures_never_bounce(relay_worker, sink, sender, django_db
         pk = queue_message(sender, "", [to], raw(sender.address, to, "Auto")).pk
         eventually(lambda: OutboundMessage.objects.filter(pk=pk, finished_at__isnull=False).exists())
         assert not Email.objects.filter(account=sender).exists()
+
+
+def test_the_worker_stops_cleanly_on_sigterm(relay_worker, sink):
+    second = Worker({"SMTP_RELAY": f"smtp://127.0.0.1:{sink.port}"})
+    time.sleep(1)  # past start-up: the worker's own handlers let running jobs finish
+    started = time.monotonic()
+    second.stop()
+    assert second.process.returncode == 0, second.log_path.read_text()
+    assert time.monotonic() - started < 5
