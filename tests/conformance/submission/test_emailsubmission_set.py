@@ -247,3 +247,46 @@ def test_bad_on_success_arguments(jmap):
     )
     response = jmap.http.post("/jmap/api/", content=body, headers={"Content-Type": "application/json"})
     assert response.json()["methodResponses"][0][1]["type"] == "unknownMethod"
+
+
+def test_a_refused_recipient_bounces_into_the_inbox(jmap, worker, sink):
+    gone, fine = remote_address(), remote_address()
+    sink.refuse(gone, "550 5.1.1 No such user here")
+    created = submit(jmap, draft(jmap, [gone, fine]))["created"]["s"]
+    found = wait_for_status(jmap, created["id"], gone, "no")
+    assert found["deliveryStatus"][gone]["smtpReply"] == "550 5.1.1 No such user here"
+    assert found["deliveryStatus"][fine]["delivered"] == "unknown"
+    [dsn_blob] = found["dsnBlobIds"]
+    inbox = by_role(jmap)["inbox"]
+    ids = jmap.call("Email/query", {"filter": {"inMailbox": inbox}})["ids"]
+    [bounce] = jmap.call("Email/get", {"ids": ids, "properties": ["blobId", "subject", "bodyStructure"]})[
+        "list"
+    ]
+    assert bounce["blobId"] == dsn_blob
+    assert bounce["bodyStructure"]["type"] == "multipart/report"
+    report = jmap.http.get(f"/jmap/download/{jmap.account_id}/{dsn_blob}/bounce.eml").content
+    assert f"Final-Recipient: rfc822; {gone}".encode() in report
+    assert fine.encode() not in report.split(b"text/rfc822-headers")[0]
+
+
+def test_a_temporary_refusal_is_reported_then_retried(jmap, worker, sink):
+    busy = remote_address()
+    sink.refuse(busy, *["451 4.2.1 Mailbox busy, try later"] * 2)
+    created = submit(jmap, draft(jmap, [busy]))["created"]["s"]
+    # Between the attempts (0.5 s, then 1 s apart here) the status shows the temporary reply.
+    deadline = time.monotonic() + 10
+    while True:
+        status = submission(jmap, created["id"])["deliveryStatus"][busy]
+        if status["smtpReply"].startswith("451"):
+            break
+        assert time.monotonic() < deadline and status["delivered"] == "queued", status
+        time.sleep(0.05)
+    assert status == {
+        "smtpReply": "451 4.2.1 Mailbox busy, try later",
+        "delivered": "queued",
+        "displayed": "unknown",
+    }
+    sink.wait_for(busy)
+    done = wait_for_status(jmap, created["id"], busy, "unknown")
+    assert done["deliveryStatus"][busy]["smtpReply"].startswith("250")
+    assert sink.attempts(busy) == 3
