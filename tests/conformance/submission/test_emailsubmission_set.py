@@ -149,17 +149,20 @@ def test_replayed_create_sends_once(jmap, worker, sink):
     assert len(sink.messages_for(rcpt)) == 1
 
 
-def test_on_success_destroy_email(jmap, worker):
-    email_id = draft(jmap, [remote_address()])
+def test_on_success_destroy_email_and_the_message_still_goes(jmap, worker, sink):
+    rcpt = remote_address()
+    email_id = draft(jmap, [rcpt])
+    # Held for a second, so the Email is gone before the send begins (RFC 8621 7: no effect).
+    envelope = {
+        "mailFrom": {"email": jmap.account.address, "parameters": {"HOLDFOR": "1"}},
+        "rcptTo": [{"email": rcpt}],
+    }
+    creation = {"identityId": identity_id(jmap), "emailId": email_id, "envelope": envelope}
     response = jmap.request(
         [
             [
                 "EmailSubmission/set",
-                {
-                    "accountId": jmap.account_id,
-                    "create": {"s": {"identityId": identity_id(jmap), "emailId": email_id}},
-                    "onSuccessDestroyEmail": ["#s"],
-                },
+                {"accountId": jmap.account_id, "create": {"s": creation}, "onSuccessDestroyEmail": ["#s"]},
                 "x",
             ]
         ],
@@ -168,6 +171,15 @@ def test_on_success_destroy_email(jmap, worker):
     assert [name for name, _, call in response] == ["EmailSubmission/set", "Email/set"]
     assert response[1][1]["destroyed"] == [email_id]
     assert jmap.call("Email/get", {"ids": [email_id]})["notFound"] == [email_id]
+    assert b"Hello from the tests." in sink.wait_for(rcpt).content
+    # Destroying the submission record does not stop a delivery either.
+    submission_id = response[0][1]["created"]["s"]["id"]
+    assert submission(jmap, submission_id)["emailId"] == email_id
+    other_rcpt = remote_address()
+    envelope["rcptTo"] = [{"email": other_rcpt}]
+    second = submit(jmap, draft(jmap, [other_rcpt]), create={"envelope": envelope})["created"]["s"]["id"]
+    assert jmap.call("EmailSubmission/set", {"destroy": [second]}, USING)["destroyed"] == [second]
+    sink.wait_for(other_rcpt)
 
 
 def test_nothing_implicit_when_the_submission_fails(jmap):
