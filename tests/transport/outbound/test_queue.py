@@ -6,9 +6,11 @@ import time
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from jmapcore.models import Account, Email, OutboundMessage
 from transport.outbound.queue import queue_message
+from transport.outbound.tasks import requeue_orphans
 
 from .helpers import eventually, verify_dkim
 from .worker import Worker
@@ -98,3 +100,20 @@ def test_the_worker_stops_cleanly_on_sigterm(relay_worker, sink):
     second.stop()
     assert second.process.returncode == 0, second.log_path.read_text()
     assert time.monotonic() - started < 5
+
+
+def test_the_sweep_queues_a_message_that_lost_its_job(relay_worker, sink, sender, django_db_blocker):
+    to = f"{uuid.uuid4().hex[:8]}@remote.test"
+    with django_db_blocker.unblock():
+        orphan = OutboundMessage.objects.create(
+            account=sender,
+            mail_from=sender.address,
+            pending=[to],
+            message=raw(sender.address, to, "Orphan"),
+            send_at=timezone.now(),
+        )
+        assert requeue_orphans() >= 1
+        assert requeue_orphans() == 0  # now it has a job
+    sink.wait_for(to)
+    with django_db_blocker.unblock():
+        eventually(lambda: OutboundMessage.objects.filter(pk=orphan.pk, finished_at__isnull=False).exists())
