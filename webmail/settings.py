@@ -224,7 +224,8 @@ DNS_STATIC_FILE = env.str("DNS_STATIC_FILE", default="")
 # Sending mail (docs/transport.md). SMTP_RELAY: smtp://[user:password@]host:port (STARTTLS
 # when offered) or smtps://... (implicit TLS); unset means straight to each domain's MX.
 SMTP_RELAY = _secret("SMTP_RELAY")
-SMTP_HELO_NAME = env.str("SMTP_HELO_NAME", default=_public_host)
+# The name this server gives in EHLO and bounces; by default the one the SMTP server greets with.
+SMTP_HELO_NAME = env.str("SMTP_HELO_NAME", default=SMTP_HOSTNAME)
 OUTBOUND_MX_PORT = env.int("OUTBOUND_MX_PORT", default=25)
 OUTBOUND_SMTP_TIMEOUT = env.float("OUTBOUND_SMTP_TIMEOUT", default=60.0)
 # Temporary failures are retried after OUTBOUND_RETRY_BASE * 2**attempt seconds (at most

@@ -31,7 +31,7 @@ from .dsn import FailedRecipient, build_dsn
 from .envelope import domain_of
 from .local import deliver_locally
 from .routing import Destination, destinations, hosted_domains, transmit
-from .smtp import Reply, synthetic
+from .smtp import Reply, helo_name, synthetic
 
 logger = logging.getLogger(__name__)
 SUBMISSION = "EmailSubmission"
@@ -180,7 +180,7 @@ def _store_dsn(outbound: OutboundMessage, failed: list[FailedRecipient], now: da
         bytes(outbound.message),
         outbound.mail_from,
         failed,
-        settings.SMTP_HELO_NAME,
+        helo_name(),
         f"S{outbound.submission_id or outbound.pk}",
         outbound.created_at,
         now,

@@ -8,6 +8,7 @@ so the queue retries them later.
 
 from __future__ import annotations
 
+import ipaddress
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -100,9 +101,19 @@ def _tls_context(route: Route) -> ssl.SSLContext:
     return context
 
 
+def helo_name() -> str:
+    """SMTP_HELO_NAME, as an address literal when it is an IP address (RFC 5321 4.1.3)."""
+    name = settings.SMTP_HELO_NAME
+    try:
+        address = ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return name
+    return f"[IPv6:{address}]" if address.version == 6 else f"[{address}]"
+
+
 def _open(route: Route) -> smtplib.SMTP:
     timeout = settings.OUTBOUND_SMTP_TIMEOUT
-    helo = settings.SMTP_HELO_NAME
+    helo = helo_name()
     if route.implicit_tls:
         return smtplib.SMTP_SSL(
             route.host, route.port, local_hostname=helo, timeout=timeout, context=_tls_context(route)

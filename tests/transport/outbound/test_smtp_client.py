@@ -12,7 +12,7 @@ from tests.conftest import free_port
 from transport.outbound.dkim import dkim_sign
 from transport.outbound.dsn import FailedRecipient, build_dsn
 from transport.outbound.routing import RelayConfigError, relay_route
-from transport.outbound.smtp import ConnectFailed, Reply, Route, reply_from, send
+from transport.outbound.smtp import ConnectFailed, Reply, Route, helo_name, reply_from, send
 
 from .sink import Sink
 
@@ -132,3 +132,12 @@ def test_the_worker_refuses_a_malformed_relay(settings):
     settings.SMTP_RELAY = "relay.example:25"
     with pytest.raises(CommandError, match="SMTP_RELAY"):
         call_command("outboundworker")
+
+
+@pytest.mark.parametrize(
+    ("configured", "sent"),
+    [("mail.hosted.test", "mail.hosted.test"), ("127.0.0.1", "[127.0.0.1]"), ("::1", "[IPv6:::1]")],
+)
+def test_helo_name_is_an_address_literal_for_ips(settings, configured, sent):
+    settings.SMTP_HELO_NAME = configured
+    assert helo_name() == sent
