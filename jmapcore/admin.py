@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
-from jmapcore.models import Account, Alias, ApiToken, Domain, Identity
+from jmapcore.models import Account, Alias, ApiToken, Domain, Identity, OutboundMessage
 from jmapcore.services.accounts import account_create, split_address, token_create
 
 
@@ -162,3 +162,33 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 request,
                 f"New token for {token.user} (shown once): {token_create(token.user, token.name)}",
             )
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    """The outgoing queue as operators see it: read-only, the worker alone changes it."""
+
+    list_display = ("pk", "account", "mail_from", "pending_count", "attempts", "send_at", "finished_at")
+    list_filter = (("finished_at", admin.EmptyFieldListFilter),)
+    search_fields = ("account__local_part", "account__domain__name", "mail_from", "pending")
+    fields = (
+        "account",
+        "submission",
+        "mail_from",
+        "pending",
+        "attempts",
+        "send_at",
+        "created_at",
+        "finished_at",
+    )
+    ordering = ("-pk",)
+
+    @admin.display(description="pending recipients")
+    def pending_count(self, obj: OutboundMessage) -> int:
+        return len(obj.pending)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutboundMessage | None = None) -> bool:
+        return False
