@@ -26,3 +26,4 @@ def test_operators_see_the_queue_read_only(db):
     assert page.status_code == 200 and b"far@remote.test" in page.content
     assert b'name="_save"' not in page.content
     assert browser.get("/admin/jmapcore/outboundmessage/add/").status_code == 403
+    assert browser.get("/admin/procrastinate/procrastinatejob/").status_code == 200
