@@ -57,7 +57,7 @@ def identity_allows(identity: Identity, address: str) -> bool:
     allowed = identity.email.lower()
     address = address.lower()
     if allowed.startswith("*@"):
-        return "@" in address and domain_of(address) == allowed[2:]
+        return "@" in address and not address.startswith("*@") and domain_of(address) == allowed[2:]
     return address == allowed
 
 
@@ -93,7 +93,13 @@ def _check_from(identity: Identity, headers: list[tuple[str, str]]) -> None:
 
 
 def _envelope(identity: Identity, headers: list[tuple[str, str]], given: Envelope | None) -> Envelope:
-    envelope = given or derive_envelope(headers, identity.email, lambda a: identity_allows(identity, a))
+    # A wildcard identity (*@domain) has no address of its own to fall back to: the From
+    # address, already checked against the identity, stands in for it.
+    fallback = identity.email
+    if fallback.startswith("*@"):
+        senders = header_value(headers, "From", "Addresses") or [{}]
+        fallback = senders[0].get("email") or fallback
+    envelope = given or derive_envelope(headers, fallback, lambda a: identity_allows(identity, a))
     if not identity_allows(identity, envelope.mail_from):
         raise SubmissionRefused(
             "forbiddenMailFrom", f"The identity {identity.email} may not use {envelope.mail_from!r}"

@@ -43,6 +43,7 @@ def test_identity_addresses():
     wildcard = Identity(email="*@hosted.test")
     assert identity_allows(wildcard, "anyone@HOSTED.test")
     assert not identity_allows(wildcard, "anyone@other.test")
+    assert not identity_allows(wildcard, "*@hosted.test")
 
 
 @pytest.fixture
@@ -52,9 +53,9 @@ def account(django_db_setup, make_account, django_db_blocker):
         yield Account.objects.select_related("domain").get(pk=created.pk)
 
 
-def stored_draft(account: Account, to: str = "b@remote.test"):
+def stored_draft(account: Account, to: str = "b@remote.test", extra: str = ""):
     raw = (
-        f"From: <{account.address}>\r\nTo: <{to}>\r\nSubject: draft\r\n"
+        f"From: <{account.address}>\r\n{extra}To: <{to}>\r\nSubject: draft\r\n"
         f"Message-ID: <{uuid.uuid4().hex}@hosted.test>\r\n\r\nbody\r\n"
     ).encode()
     blob_store_bytes(account, raw, "message/rfc822")
@@ -123,3 +124,16 @@ def test_sent_submissions_are_forgotten_after_the_retention(account, django_db_b
         assert bytes(OutboundMessage.objects.get(creation_id="gone", account=account).message) == b""
         with account_write(account.pk) as log:
             submission_cancel(log, kept)
+
+
+def test_a_wildcard_identity_sends_from_the_from_address(account, django_db_blocker):
+    with django_db_blocker.unblock():
+        identity = Identity.objects.create(account=account, email=f"*@{account.domain.name}")
+        # A Sender the identity does not allow: RFC 8621 7 falls back to the identity's
+        # address, which a wildcard identity does not have; the From address stands in.
+        email = stored_draft(account, extra="Sender: <someone@elsewhere.test>\r\n")
+        ids = (f"E{email.pk}", f"T{email.thread_id}")
+        with account_write(account.pk) as log:
+            submission = submission_create(log, account, identity, email, ids, None, "wild").submission
+            assert submission.envelope["mailFrom"]["email"] == account.address
+            submission_cancel(log, submission)
