@@ -163,7 +163,7 @@ class EmailSubmissionType(DataType):
             envelope = parse_envelope(data["envelope"]) if data.get("envelope") is not None else None
         except EnvelopeError as error:
             raise invalid_properties(error.description, "envelope") from None
-        ids = (f"E{email.pk}", f"T{email.thread_id}")
+        ids = (DATATYPES["Email"].to_id(email.pk), DATATYPES["Thread"].to_id(email.thread_id))
         try:
             submitted = service.submission_create(
                 log, account, identity, email, ids, envelope, ctx.creation_id
