@@ -31,8 +31,8 @@ from transport.outbound.envelope import (
 )
 
 SUBMISSION = "EmailSubmission"
-# A create repeating an earlier one's creation id and emailId within this window is a
-# retried request whose response was lost: it answers the first submission again.
+# A create repeating an earlier one's creation id (and Email, or Message-ID) within this
+# window is a retried request whose response was lost: it answers the first submission again.
 REPLAY_WINDOW = timedelta(hours=24)
 
 
@@ -130,20 +130,21 @@ def _check_rate(account: Account, now: datetime) -> None:
         )
 
 
-def replayed_submission(account: Account, creation_id: str, email_jmap_id: str) -> EmailSubmission | None:
-    since = timezone.now() - REPLAY_WINDOW
-    earlier = (
-        OutboundMessage.objects.filter(
-            account=account,
-            creation_id=creation_id,
-            email_jmap_id=email_jmap_id,
-            created_at__gte=since,
-            submission__isnull=False,
-        )
-        .select_related("submission")
-        .order_by("-pk")
-        .first()
-    )
+def replayed_submission(
+    account: Account, creation_id: str, email: Email, email_jmap_id: str
+) -> EmailSubmission | None:
+    """The earlier submission a retried request repeats, if any.
+
+    The same creation id within REPLAY_WINDOW, and either the same Email or, when the
+    retry created its draft anew in the same request, an Email with the same Message-ID.
+    """
+    recent = OutboundMessage.objects.filter(
+        account=account, creation_id=creation_id, created_at__gte=timezone.now() - REPLAY_WINDOW
+    ).exclude(submission=None)
+    earlier = recent.filter(email_jmap_id=email_jmap_id).order_by("-pk").first()
+    message_id = (email.summary or {}).get("messageId")
+    if earlier is None and message_id:
+        earlier = recent.filter(submission__email__summary__messageId=message_id).order_by("-pk").first()
     return earlier.submission if earlier else None
 
 
@@ -159,7 +160,7 @@ def submission_create(
     """Check and queue one submission; ``ids`` are the Email's and Thread's JMAP ids."""
     from transport.outbound.tasks import enqueue
 
-    earlier = replayed_submission(account, creation_id, ids[0])
+    earlier = replayed_submission(account, creation_id, email, ids[0])
     if earlier is not None:
         return Submitted(earlier, replayed=True)
     if email.size > settings.SUBMISSION_MAX_SIZE:

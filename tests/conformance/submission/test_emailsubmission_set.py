@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 from tests.conformance.helpers import by_role
 
@@ -302,3 +303,37 @@ def test_a_temporary_refusal_is_reported_then_retried(jmap, worker, sink):
     done = wait_for_status(jmap, created["id"], busy, "unknown")
     assert done["deliveryStatus"][busy]["smtpReply"].startswith("250")
     assert sink.attempts(busy) == 3
+
+
+def test_replayed_draft_and_send_in_one_request_sends_once(jmap, worker, sink):
+    """A client that creates the draft and sends it in one request, with its own Message-ID."""
+    rcpt = remote_address()
+    roles = by_role(jmap)
+    email = {
+        "mailboxIds": {roles["drafts"]: True},
+        "keywords": {"$draft": True},
+        "messageId": [f"{uuid.uuid4().hex}@client.test"],
+        "from": [{"email": jmap.account.address}],
+        "to": [{"email": rcpt}],
+        "subject": "Once only",
+        "bodyValues": {"b": {"value": "Hi"}},
+        "textBody": [{"partId": "b", "type": "text/plain"}],
+    }
+    calls = [
+        ["Email/set", {"accountId": jmap.account_id, "create": {"draft": email}}, "0"],
+        [
+            "EmailSubmission/set",
+            {
+                "accountId": jmap.account_id,
+                "create": {"send": {"identityId": identity_id(jmap), "emailId": "#draft"}},
+                "onSuccessUpdateEmail": {"#send": {"keywords/$draft": None}},
+            },
+            "1",
+        ],
+    ]
+    first = jmap.request(calls, USING)["methodResponses"]
+    again = jmap.request(calls, USING)["methodResponses"]
+    assert again[1][1]["created"]["send"]["id"] == first[1][1]["created"]["send"]["id"]
+    sink.wait_for(rcpt)
+    time.sleep(1.0)
+    assert len(sink.messages_for(rcpt)) == 1
