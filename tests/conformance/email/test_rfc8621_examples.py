@@ -553,6 +553,20 @@ def test_examples_plain_text_draft(jmap):
         "receivedAt": "2018-07-10T01:03:11Z",
         "sentAt": "2018-07-10T11:03:11+10:00",
     }
+    structure = jmap.call(
+        "Email/get",
+        {
+            "ids": [created["id"]],
+            "properties": ["bodyStructure", "bodyValues"],
+            "bodyProperties": ["partId", "type", "charset", "language", "header:Content-Language"],
+            "fetchAllBodyValues": True,
+        },
+    )["list"][0]
+    part = structure["bodyStructure"]
+    assert (part["type"], part["language"], part["header:Content-Language"]) == ("text/plain", ["en"], " en")
+    value = structure["bodyValues"][part["partId"]]
+    assert value["value"].rstrip("\r\n") == PLAN
+    assert (value["isTruncated"], value["isEncodingProblem"]) == (False, False)
 
 
 def test_received_at_is_set_on_create_and_never_changed(jmap):
@@ -577,6 +591,7 @@ def test_examples_html_draft_replaces_the_plain_one(jmap, make_account):
         jmap, [["Email/set", {"accountId": jmap.account_id, "create": {"k192": first_draft(drafts)}}, "0"]]
     )
     old = assert_created(response, "k192")
+    first_state = response[1]["newState"]
     [response] = replay(
         jmap,
         [
@@ -592,6 +607,7 @@ def test_examples_html_draft_replaces_the_plain_one(jmap, make_account):
         ],
     )
     created = assert_created(response, "k1546")
+    assert response[1]["oldState"] == first_state
     assert response[1]["destroyed"] == [old["id"]]
     assert response[1]["notDestroyed"] is None
     raw = download(jmap, created["blobId"])
