@@ -24,6 +24,10 @@ function savedSession(): Session | null {
   }
 }
 
+function savedAccount(session: Session): string {
+  return session.primaryAccounts["urn:ietf:params:jmap:mail"] ?? Object.keys(session.accounts)[0];
+}
+
 function toLogin(): void {
   location.href = `/login/?next=${encodeURIComponent("/" + location.hash)}`;
 }
@@ -67,7 +71,10 @@ async function boot(): Promise<void> {
   if (saved) {
     client.session = saved;
     session = saved;
-    live.catch(failed);
+    live.then((fresh) => {
+      // Someone else signed in on this browser: never show the previous user's mail.
+      if (fresh.username !== saved.username || client.accountId !== savedAccount(saved)) location.reload();
+    }, failed);
   } else {
     try {
       session = await live;

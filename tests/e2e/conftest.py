@@ -55,7 +55,10 @@ def outside_the_event_loop(work: Callable[[], T]) -> T:
         return pool.submit(run).result()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is up, an event loop runs in
+# this thread and Django refuses database calls in it, so it must be gone before any
+# other module's tests run (whatever order they run in).
+@pytest.fixture(scope="module")
 def playwright(jmap_server) -> Iterator[Playwright]:
     manifest = ROOT / "frontend" / "dist" / ".vite" / "manifest.json"
     if not manifest.exists():
@@ -64,7 +67,7 @@ def playwright(jmap_server) -> Iterator[Playwright]:
         yield instance
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=chromium_path(), args=BROWSER_ARGS)
     yield browser

@@ -38,6 +38,12 @@ def test_sign_in_shows_the_inbox_and_opens_a_thread(context, reader):
     expect(newest.locator(".message-header .label")).to_have_text("Inbox")
     expect(newest.locator(".text-body").first).to_contain_text("final version attached")
     expect(newest.locator(".attachments")).to_contain_text("chart.png")
+    # The image attachment previews in place, downloaded with the session cookie.
+    newest.get_by_role("button", name="Preview").click()
+    image = newest.locator(".preview-box img")
+    expect(image).to_be_visible()
+    page.wait_for_timeout(200)
+    assert image.evaluate("element => element.complete && element.naturalWidth") == 1
     messages.nth(0).locator(".message-header").click()
     link = messages.nth(0).get_by_role("link", name="https://example.test/report")
     expect(link).to_have_attribute("target", "_blank")
@@ -138,5 +144,23 @@ def test_phone_width_shows_one_pane_at_a_time(browser, jmap_server, reader):
         expect(page.locator(".list-pane")).to_be_visible()
         page.get_by_role("button", name="Mailboxes").click()
         expect(page.locator("nav.sidebar")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_dark_mode_follows_the_system(browser, jmap_server, reader):
+    account, _ = reader
+    context = browser.new_context(
+        base_url=jmap_server.url, color_scheme="dark", viewport={"width": 1280, "height": 800}
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, account)
+        expect(page.locator(".row").first).to_be_visible()
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(13, 17, 23)"
+        rows(page).filter(has_text="Quarterly report").click()
+        expect(page.locator(".reader article.message")).to_have_count(3)
+        screenshot(page, "conversation-dark")
     finally:
         context.close()
