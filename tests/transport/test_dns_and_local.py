@@ -59,3 +59,11 @@ def test_deliver_local_reports_each_recipient_and_stores_once_per_account() -> N
     [email] = Email.objects.filter(account=alice)
     assert results["alice@local.example"].email_ids == (email.pk,)
     assert results["alice@local.example"].delivered and not results["bob@local.example"].temporary
+
+
+@pytest.mark.django_db
+def test_an_internationalised_domain_is_found_in_either_spelling() -> None:
+    account_create("ana@bücher.example", None)
+    raw = message("a@elsewhere.example", "ana@bücher.example", "IDN")
+    results = deliver_local(raw, "a@elsewhere.example", ["ana@xn--bcher-kva.example", "ana@BÜCHER.example"])
+    assert {result.code for result in results.values()} == {250}

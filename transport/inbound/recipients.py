@@ -33,6 +33,17 @@ def split(address: str) -> tuple[str, str] | None:
     return local, domain.lower().rstrip(".")
 
 
+def _domain_spellings(name: str) -> set[str]:
+    """The domain as given and in its other IDNA form (``xn--`` labels or Unicode)."""
+    spellings = {name}
+    try:
+        spellings.add(name.encode("idna").decode("ascii"))
+        spellings.add(name.encode("ascii").decode("idna"))
+    except UnicodeError:  # not convertible either way: only the given spelling can match
+        pass
+    return spellings
+
+
 def _alias_targets(domain: Domain, local_part: str) -> tuple[int, ...]:
     alias = Alias.objects.filter(domain=domain, local_part__iexact=local_part).first()
     if alias is None:
@@ -53,7 +64,7 @@ def resolve(address: str) -> Resolution:
     if parts is None:
         return Resolution(refusal=BAD_ADDRESS)
     local, domain_name = parts
-    domain = Domain.objects.filter(name=domain_name).first()
+    domain = Domain.objects.filter(name__in=_domain_spellings(domain_name)).first()
     if domain is None:
         return Resolution(refusal=RELAY_DENIED)
     targets = _local_targets(domain, local)
