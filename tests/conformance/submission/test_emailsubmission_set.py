@@ -107,6 +107,8 @@ def test_local_delivery_between_two_hosted_accounts(jmap, other, worker):
         },
     )
     submission_id = response["created"]["s"]["id"]
+    [sent] = jmap.call("Email/get", {"ids": [email_id], "properties": ["mailboxIds", "keywords"]})["list"]
+    assert sent == {"id": email_id, "mailboxIds": {roles["sent"]: True}, "keywords": {"$seen": True}}
     found = wait_for_status(jmap, submission_id, other.account.address, "yes")
     assert found["deliveryStatus"][other.account.address]["smtpReply"].startswith("250 2.0.0")
     inbox = by_role(other)["inbox"]
