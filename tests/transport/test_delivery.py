@@ -97,3 +97,16 @@ def test_lmtp_trace_names_lmtp_and_skips_spf(lmtpd, jmap) -> None:
     assert " with LMTP id " in " ".join(email["header:Received"].split())
     results = email["header:Authentication-Results"]
     assert "spf=" not in results and "dkim=none" in results and "dmarc=none" in results
+
+
+def test_smtp_answers_451_when_one_account_cannot_store(smtp, make_account, django_db_blocker) -> None:
+    """One reply covers every recipient in SMTP: the sender must keep the message and retry."""
+    import smtplib
+
+    fine, broken = make_account(), make_account()
+    with django_db_blocker.unblock():
+        Mailbox.objects.filter(account_id=broken.pk, role="inbox").delete()
+    raw = message("a@outside.test", fine.address, "Retry me")
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        smtp.sendmail("a@outside.test", [fine.address, broken.address], raw)
+    assert refused.value.smtp_code == 451 and refused.value.smtp_error.startswith(b"4.3.0")
