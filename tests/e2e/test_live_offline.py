@@ -4,9 +4,13 @@ and coming back online catches up on what changed meanwhile."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from playwright.sync_api import Page, expect
+
+from tests.transport.conftest import DnsTable, SmtpServer, start_smtpd
 
 from .conftest import screenshot, sign_in, wait_for
 from .mail import BASE_TIME, import_messages, message
@@ -39,6 +43,41 @@ def test_a_message_delivered_while_the_page_is_open_appears_within_a_second(cont
     print(f"\nimport took {imported - started:.3f}s; shown {shown - imported:.3f}s after the import answered")
     assert shown - imported < 1.0
     expect(page.locator(".mailbox.current .count")).to_have_text("3")
+
+
+@pytest.fixture(scope="module")
+def smtp_server(jmap_server, tmp_path_factory) -> Iterator[SmtpServer]:
+    """The site's SMTP server (manage.py smtpd) on loopback, with no DNS answers needed."""
+    dns = DnsTable(tmp_path_factory.mktemp("dns") / "answers.json")
+    server = start_smtpd({"DNS_STATIC_FILE": str(dns.path)})
+    yield server
+    server.stop()
+
+
+def test_mail_received_over_smtp_appears_while_the_page_is_open(context, reader, smtp_server):
+    account, _ = reader
+    page = context.new_page()
+    sign_in(page, account)
+    wait_until_live(page)
+    raw = message(
+        "Sent by SMTP",
+        "Erin <erin@outside.test>",
+        "Straight from the mail server.",
+        when=datetime.now(UTC),
+        message_id="smtp-live@outside.test",
+    )
+    client = smtp_server.client()
+    try:
+        started = time.monotonic()
+        assert client.sendmail("erin@outside.test", [account.address], raw) == {}
+        accepted = time.monotonic()
+    finally:
+        client.quit()
+    expect(page.locator(".row").first).to_contain_text("Sent by SMTP", timeout=5000)
+    shown = time.monotonic()
+    print(f"\nSMTP took {accepted - started:.3f}s; shown {shown - accepted:.3f}s after the 250")
+    assert shown - accepted < 1.0
+    screenshot(page, "live-smtp")
 
 
 def test_a_change_in_one_tab_shows_in_another_through_one_shared_stream(context, reader):
