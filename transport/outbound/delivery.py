@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -66,7 +67,8 @@ def attempt(outbound_id: int) -> datetime | None:
         replies = deliver_locally(message, outbound.mail_from, local)
         _record(outbound, {rcpt: Outcome(reply, None, True) for rcpt, reply in replies.items()})
     if remote:
-        signed = _signed(message, outbound.mail_from)
+        # SMTP carries CRLF lines (smtplib converts any bare LF); sign what is sent.
+        signed = _signed(_crlf(message), outbound.mail_from)
         for destination in destinations(remote):
             _record(outbound, _send_to(destination, outbound.mail_from, signed))
     retry_at = _finish(outbound_id)
@@ -108,6 +110,10 @@ def _submission(outbound: OutboundMessage) -> EmailSubmission | None:
     if outbound.submission_id is None:
         return None
     return EmailSubmission.objects.select_for_update().filter(pk=outbound.submission_id).first()
+
+
+def _crlf(message: bytes) -> bytes:
+    return re.sub(rb"\r?\n", b"\r\n", message)
 
 
 def _signed(message: bytes, mail_from: str) -> bytes:

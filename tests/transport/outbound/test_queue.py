@@ -117,3 +117,13 @@ def test_the_sweep_queues_a_message_that_lost_its_job(relay_worker, sink, sender
     sink.wait_for(to)
     with django_db_blocker.unblock():
         eventually(lambda: OutboundMessage.objects.filter(pk=orphan.pk, finished_at__isnull=False).exists())
+
+
+def test_bare_lf_messages_are_sent_with_crlf_and_still_verify(relay_worker, sink, sender, django_db_blocker):
+    to = f"{uuid.uuid4().hex[:8]}@remote.test"
+    message = raw(sender.address, to, "Unix lines").replace(b"\r\n", b"\n") + b"second line\n"
+    queue(django_db_blocker, sender, [to], message)
+    received = sink.wait_for(to)
+    assert received.content.endswith(message.replace(b"\n", b"\r\n"))
+    with django_db_blocker.unblock():
+        assert verify_dkim(received.content, sender.domain.name)
