@@ -28,6 +28,9 @@ class ServerEvent:
     name: str
     data: Any
     id: str | None
+    # When the reader thread got it: latency is measured to here, not to whenever the
+    # test gets round to reading the queue.
+    arrived: float = field(default_factory=time.time, compare=False)
 
 
 CLOSED = ServerEvent("closed", None, None)
