@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
@@ -85,8 +86,16 @@ def _orphans() -> list[OutboundMessage]:
 
 
 def requeue_orphans() -> int:
+    """Queue lost messages again; one still failing past its lifetime is given up (and logged)."""
     orphans = _orphans()
+    now = timezone.now()
     for outbound in orphans:
+        if now > delivery.deadline_of(outbound):
+            logger.error(
+                "Giving up outbound message %s: its deliveries kept failing unexpectedly", outbound.pk
+            )
+            OutboundMessage.objects.filter(pk=outbound.pk).update(finished_at=now)
+            continue
         logger.warning("Queueing outbound message %s again: it had no job", outbound.pk)
         enqueue(outbound)
     return len(orphans)

@@ -36,7 +36,7 @@ def mx_worker(django_db_setup, sink, tmp_path_factory) -> Iterator[Worker]:
 
 
 @pytest.fixture
-def sender(make_account, django_db_blocker) -> Iterator[Account]:
+def sender(django_db_setup, make_account, django_db_blocker) -> Iterator[Account]:
     created = make_account()
     with django_db_blocker.unblock():
         yield Account.objects.select_related("domain").get(pk=created.pk)

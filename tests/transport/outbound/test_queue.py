@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -25,7 +26,7 @@ def raw(sender: str, to: str, subject: str = "Queued") -> bytes:
 
 
 @pytest.fixture
-def sender(make_account, django_db_blocker):
+def sender(django_db_setup, make_account, django_db_blocker):
     created = make_account()
     with django_db_blocker.unblock():
         yield Account.objects.select_related("domain").get(pk=created.pk)
@@ -127,3 +128,16 @@ def test_bare_lf_messages_are_sent_with_crlf_and_still_verify(relay_worker, sink
     assert received.content.endswith(message.replace(b"\n", b"\r\n"))
     with django_db_blocker.unblock():
         assert verify_dkim(received.content, sender.domain.name)
+
+
+def test_the_sweep_gives_up_a_lost_message_past_its_lifetime(sender, django_db_blocker):
+    with django_db_blocker.unblock():
+        lost = OutboundMessage.objects.create(
+            account=sender,
+            mail_from=sender.address,
+            pending=["late@remote.test"],
+            message=b"Subject: late\r\n\r\n",
+            send_at=timezone.now() - timedelta(days=30),
+        )
+        requeue_orphans()
+        assert OutboundMessage.objects.get(pk=lost.pk).finished_at is not None
