@@ -74,6 +74,19 @@ def test_html_mail_is_sanitised_and_remote_images_wait_for_permission(context, r
     expect(page.locator(".remote-banner")).to_have_count(0)
     assert "https:" in frame_element.get_attribute("srcdoc").split("img-src", 1)[1].split(";", 1)[0]
 
+    # Allowed for this message only: opened again, it is blocked again...
+    page.keyboard.press("u")
+    rows(page).filter(has_text="Spring sale newsletter").click()
+    expect(page.locator(".remote-banner")).to_be_visible()
+    # ...unless the reader trusts the sender, which holds for later visits too.
+    page.get_by_role("button", name="Always from news@shop.example").click()
+    expect(page.locator(".remote-banner")).to_have_count(0)
+    page.reload()
+    expect(page.locator(".reader h2")).to_have_text("Spring sale newsletter")
+    expect(page.frame_locator(".html-body iframe").locator("h1")).to_have_text("Spring sale")
+    expect(page.locator(".remote-banner")).to_have_count(0)
+    assert "https:" in frame_element.get_attribute("srcdoc").split("img-src", 1)[1].split(";", 1)[0]
+
 
 def test_search_sends_operators_to_the_server(context, reader):
     account, _ = reader

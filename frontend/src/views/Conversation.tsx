@@ -46,7 +46,8 @@ function useConversation(threadId: Id): Loaded {
       const ids = (await store.thread(threadId))?.emailIds ?? [];
       await ensureBodies(engine, ids);
     })().catch((error: Error) => (lastError.value = error.message));
-  }, [threadId, isOnline]);
+    // Again when the thread grows: a reply that arrives while it is open needs its body.
+  }, [threadId, isOnline, loaded.thread?.emailIds.join()]);
   return loaded;
 }
 
@@ -156,7 +157,12 @@ function Message({
             ) : null}
           </dl>
           {body ? (
-            <MessageBody body={body} cidUrl={cidUrl} label={`Message from ${senderName(email.from)}`} />
+            <MessageBody
+              body={body}
+              cidUrl={cidUrl}
+              label={`Message from ${senderName(email.from)}`}
+              sender={email.from?.[0]?.email.toLowerCase() ?? null}
+            />
           ) : (
             <p class="loading">{online.value ? "Loading…" : "This message was not downloaded before going offline."}</p>
           )}

@@ -1,6 +1,7 @@
 import DOMPurify from "dompurify";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { EmailBody, EmailBodyPart } from "../jmap/types";
+import { app } from "./context";
 
 export interface Sanitized {
   html: string;
@@ -64,16 +65,33 @@ export function frameDocument(html: string, allowRemote: boolean, origin: string
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${policy}"><meta name="referrer" content="no-referrer"><style>body{margin:0;padding:4px 2px;font:14px/1.5 system-ui,sans-serif;overflow-wrap:anywhere;color:#1f2328;background:#fff}img{max-width:100%;height:auto}table{max-width:100%}</style></head><body>${html}</body></html>`;
 }
 
+const TRUSTED_SENDERS = "remoteContentSenders";
+
+/** Senders whose remote images the reader allowed once and for all (kept in the store). */
+async function trustedSenders(): Promise<string[]> {
+  return (await app().store.meta<string[]>(TRUSTED_SENDERS)) ?? [];
+}
+
+async function trustSender(sender: string): Promise<void> {
+  const senders = await trustedSenders();
+  if (!senders.includes(sender)) await app().store.setMeta(TRUSTED_SENDERS, [...senders, sender]);
+}
+
 export function HtmlBody({
   html,
   cidUrl,
   label,
+  sender,
 }: {
   html: string;
   cidUrl: (cid: string) => string | null;
   label: string;
+  sender: string | null;
 }) {
   const [allowRemote, setAllowRemote] = useState(false);
+  useEffect(() => {
+    if (sender) void trustedSenders().then((senders) => senders.includes(sender) && setAllowRemote(true));
+  }, [sender]);
   const frame = useRef<HTMLIFrameElement>(null);
   const sanitized = sanitizeMail(html, cidUrl);
   const resize = () => {
@@ -92,6 +110,17 @@ export function HtmlBody({
           <button type="button" onClick={() => setAllowRemote(true)}>
             Show remote content
           </button>
+          {sender && (
+            <button
+              type="button"
+              onClick={() => {
+                setAllowRemote(true);
+                void trustSender(sender);
+              }}
+            >
+              Always from {sender}
+            </button>
+          )}
         </p>
       )}
       <iframe
@@ -154,11 +183,21 @@ function partText(body: EmailBody, parts: EmailBodyPart[]): string | null {
   return values.some((v) => v !== undefined) ? values.filter((v) => v !== undefined).join("\n") : null;
 }
 
-export function MessageBody({ body, cidUrl, label }: { body: EmailBody; cidUrl: (cid: string) => string | null; label: string }) {
+export function MessageBody({
+  body,
+  cidUrl,
+  label,
+  sender,
+}: {
+  body: EmailBody;
+  cidUrl: (cid: string) => string | null;
+  label: string;
+  sender: string | null;
+}) {
   const htmlParts = body.htmlBody.filter((part) => part.type === "text/html");
   if (htmlParts.length) {
     const html = partText(body, body.htmlBody.filter((p) => p.type.startsWith("text/")));
-    if (html !== null) return <HtmlBody html={html} cidUrl={cidUrl} label={label} />;
+    if (html !== null) return <HtmlBody html={html} cidUrl={cidUrl} label={label} sender={sender} />;
   }
   return <TextBody text={partText(body, body.textBody) ?? ""} />;
 }
