@@ -82,8 +82,12 @@ export function useList(spec: QuerySpec | null, isSearch: boolean): ListData {
   useEffect(() => {
     if (!spec || !isOnline) return;
     const { queries, engine } = app();
-    queries
-      .refresh(spec)
+    void (async () => {
+      // At start the list shows what is stored and waits for the first resync, after
+      // which it asks queryChanges once; only a list never fetched is asked for at once.
+      if (generation === 0 && (await queries.local(spec))) return;
+      await queries.refresh(spec);
+    })()
       .then(async () => {
         // The newest mail of the open list is read offline too: fetch its bodies ahead.
         if (isSearch) return;
