@@ -224,3 +224,24 @@ describe("spliceQuery", () => {
     expect(spliceQuery(["a", "b"], [], [{ id: "z", index: 5 }])).toEqual(["a", "b"]);
   });
 });
+
+describe("long jumps down a list", () => {
+  it("fetch the ids only, and the emails of the rows in view on demand", async () => {
+    const server = new FakeJmapServer();
+    server.maxObjectsInGet = 10;
+    const inbox = server.mailboxes()[0].id;
+    for (let i = 0; i < 60; i++) server.createEmail(inbox);
+    const client = await connect(server);
+    await client.engine.resync();
+    const s = spec(inbox, false);
+    await client.queries.refresh(s, 5);
+    await client.queries.loadMore(s, 40);
+    const stored = (await client.queries.local(s))!;
+    expect(stored.ids).toEqual(serverQuery(server, s).slice(0, 45));
+    expect((await client.store.allEmails()).length).toBe(5);
+    const { fetchEmails } = await import("../src/sync/threads");
+    await fetchEmails(client.engine, stored.ids.slice(30, 40));
+    expect((await client.store.emails(stored.ids.slice(30, 40))).size).toBe(10);
+    await expectConverged(server, client, []);
+  });
+});

@@ -65,7 +65,11 @@ export class QuerySync {
     return run;
   }
 
-  /** Appends the next page to a stored query. */
+  /**
+   * Appends the next ``count`` ids to a stored query. Up to maxObjectsInGet of them come
+   * with their emails; a longer jump (the scrollbar dragged far down) fetches the ids
+   * only, and the rows in view then fetch their own (``fetchEmails``).
+   */
   loadMore(spec: QuerySpec, count = PAGE_SIZE): Promise<void> {
     return this.engine.exclusive(async () => {
       const stored = await this.local(spec);
@@ -74,7 +78,8 @@ export class QuerySync {
         return;
       }
       if (stored.ids.length >= stored.total) return;
-      const appended = await this.fetchRange(spec, stored.ids.length, count, stored);
+      const withEmails = count <= this.engine.client.maxObjectsInGet;
+      const appended = await this.fetchRange(spec, stored.ids.length, count, stored, withEmails);
       if (!appended) {
         // The query changed since its ids were stored: bring them up to date first.
         if (!(stored.canCalculateChanges && (await this.applyQueryChanges(spec, stored)))) {
@@ -93,6 +98,7 @@ export class QuerySync {
     position: number,
     limit: number,
     after: StoredQuery | null,
+    withEmails = true,
   ): Promise<boolean> {
     const { client, accountId } = this.engine;
     const query = client.call("Email/query", {
@@ -106,7 +112,10 @@ export class QuerySync {
     });
     let fetched: { emails: EmailSummary[]; emailState: string | null; threads: Thread[]; threadState: string | null };
     let q;
-    if (limit <= client.maxObjectsInGet) {
+    if (!withEmails) {
+      q = await query.value();
+      fetched = { emails: [], emailState: null, threads: [], threadState: null };
+    } else if (limit <= client.maxObjectsInGet) {
       const { emails, threads } = this.getWithThreads(query.ref("/ids"));
       const [rq, e, t] = await Promise.all([query.value(), emails.value(), threads.value()]);
       q = rq;

@@ -17,3 +17,17 @@ export function fetchThreads(engine: SyncEngine, threadIds: Id[]): Promise<void>
     await store.putFetched("Thread", t.list, t.state);
   });
 }
+
+/** Emails (and their threads) the store lacks, e.g. rows scrolled to after an ids-only jump. */
+export function fetchEmails(engine: SyncEngine, ids: Id[]): Promise<void> {
+  return engine.exclusive(async () => {
+    const have = await engine.store.emails(ids);
+    const wanted = ids.filter((id) => !have.has(id));
+    if (wanted.length === 0) return;
+    const emails = await engine.getChunked("Email", wanted);
+    const list = emails.list as EmailSummary[];
+    const threads = await engine.getChunked("Thread", [...new Set(list.map((e) => e.threadId))]);
+    await engine.store.putFetched("Email", list, emails.state as string);
+    await engine.store.putFetched("Thread", threads.list as never[], threads.state as string);
+  });
+}

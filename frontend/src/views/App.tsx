@@ -1,5 +1,4 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { EmailSummary } from "../jmap/types";
 import { parseSearch } from "../search";
 import {
   app,
@@ -18,7 +17,7 @@ import {
   writeHash,
 } from "./context";
 import { Conversation } from "./Conversation";
-import { listSpec, MessageList } from "./MessageList";
+import { listSpec, MessageList, type RowAccess } from "./MessageList";
 import { Sidebar, useMailboxes } from "./Sidebar";
 
 const SHORTCUTS: [string, string][] = [
@@ -108,7 +107,7 @@ function SearchBox({ field }: { field: { current: HTMLInputElement | null } }) {
 export function App() {
   const mailboxes = useMailboxes();
   const searchField = useRef<HTMLInputElement>(null);
-  const rows = useRef<EmailSummary[]>([]);
+  const rows = useRef<RowAccess>({ count: 0, at: () => undefined });
   const inbox = mailboxes.find((m) => m.role === "inbox") ?? mailboxes[0];
   const current = mailboxId.value ?? inbox?.id ?? null;
   const isSearch = search.value !== "";
@@ -119,7 +118,7 @@ export function App() {
 
   useEffect(() => {
     const open = (index: number) => {
-      const email = rows.current[index];
+      const email = rows.current.at(index);
       if (!email) return;
       selected.value = index;
       openThreadId.value = email.threadId;
@@ -133,7 +132,7 @@ export function App() {
         if (event.key === "Escape" || event.key === "?") helpOpen.value = false;
         return;
       }
-      const last = rows.current.length - 1;
+      const last = rows.current.count - 1;
       switch (event.key) {
         case "j":
           selected.value = Math.min(selected.value + 1, last);

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { EmailSummary, Filter, Id, Mailbox, Thread } from "../jmap/types";
 import { matches } from "../search";
 import { ensureBodies } from "../sync/bodies";
+import { fetchEmails } from "../sync/threads";
 import { PAGE_SIZE, queryKey, type QuerySpec } from "../sync/queries";
 import {
   app,
@@ -21,6 +22,7 @@ import { senderName, shortDate } from "./format";
 export const ROW_HEIGHT = 76;
 const OVERSCAN = 8;
 const PREFETCH_BODIES = 20;
+const MAX_PAGE = 2000;
 
 export function listSpec(filter: Filter | null, listMode: ListMode): QuerySpec {
   return {
@@ -33,12 +35,18 @@ export function listSpec(filter: Filter | null, listMode: ListMode): QuerySpec {
 export interface ListData {
   ids: Id[];
   total: number;
+  /** Only for an offline search, which has every matching email at hand already. */
   emails: Map<Id, EmailSummary>;
-  threads: Map<Id, Thread>;
   local: boolean;
 }
 
-const EMPTY: ListData = { ids: [], total: 0, emails: new Map(), threads: new Map(), local: false };
+const EMPTY: ListData = { ids: [], total: 0, emails: new Map(), local: false };
+
+/** What the list hands the keyboard: how many rows, and the email of a row when loaded. */
+export interface RowAccess {
+  count: number;
+  at: (index: number) => EmailSummary | undefined;
+}
 
 /** Offline search: the filter run over every email in the store, newest first. */
 async function searchLocally(spec: QuerySpec): Promise<ListData> {
@@ -50,17 +58,61 @@ async function searchLocally(spec: QuerySpec): Promise<ListData> {
     ? found.filter((email) => !seen.has(email.threadId) && seen.add(email.threadId))
     : found;
   const emails = new Map(rows.map((email) => [email.id, email]));
-  const threads = await app().store.threads([...new Set(rows.map((e) => e.threadId))]);
-  return { ids: rows.map((e) => e.id), total: rows.length, emails, threads, local: true };
+  return { ids: rows.map((e) => e.id), total: rows.length, emails, local: true };
 }
 
+/** The stored ids only: the rows' emails are read for the rows in view (useRows). */
 async function readStored(spec: QuerySpec): Promise<ListData> {
-  const { store, queries } = app();
-  const stored = await queries.local(spec);
+  const stored = await app().queries.local(spec);
   if (!stored) return EMPTY;
-  const emails = await store.emails(stored.ids);
-  const threads = await store.threads([...new Set([...emails.values()].map((e) => e.threadId))]);
-  return { ids: stored.ids, total: stored.total, emails, threads, local: false };
+  return { ids: stored.ids, total: stored.total, emails: new Map(), local: false };
+}
+
+interface RowData {
+  emails: Map<Id, EmailSummary>;
+  threads: Map<Id, Thread>;
+}
+
+const CACHE_LIMIT = 2000;
+
+/**
+ * The emails and threads of the rows in view, read from the store for that window only,
+ * so a list of 28,000 costs what its visible rows cost. Rows read before stay at hand
+ * while the next window loads, so scrolling back shows them at once.
+ */
+function useRows(data: ListData, first: number, last: number): RowData {
+  const [rows, setRows] = useState<RowData>({ emails: new Map(), threads: new Map() });
+  const asked = useRef(new Set<Id>());
+  const version = storeVersion.value;
+  const ids = data.ids.slice(first, last);
+  useEffect(() => {
+    let current = true;
+    void (async () => {
+      const { store } = app();
+      const emails = data.local
+        ? new Map(ids.flatMap((id) => (data.emails.has(id) ? [[id, data.emails.get(id)!] as const] : [])))
+        : await store.emails(ids);
+      const threads = await store.threads([...new Set([...emails.values()].map((e) => e.threadId))]);
+      if (!current) return;
+      // Ids the list holds without their emails (after a long jump): fetch those in view, once.
+      const missing = ids.filter((id) => !emails.has(id) && !asked.current.has(id));
+      if (missing.length && online.value && !data.local) {
+        for (const id of missing) asked.current.add(id);
+        fetchEmails(app().engine, missing).catch((error: Error) => (lastError.value = error.message));
+      }
+      setRows((previous) => {
+        const keep = previous.emails.size < CACHE_LIMIT;
+        return {
+          emails: new Map([...(keep ? previous.emails : []), ...emails]),
+          threads: new Map([...(keep ? previous.threads : []), ...threads]),
+        };
+      });
+    })();
+    return () => {
+      current = false;
+    };
+  }, [ids.join(), version, data]);
+  return rows;
 }
 
 /** The rows of the open list, from the store at once, refreshed from the server when online. */
@@ -178,7 +230,7 @@ export function MessageList({
   isSearch: boolean;
   mailboxes: Mailbox[];
   currentMailbox: Id | null;
-  onRows: (rows: EmailSummary[]) => void;
+  onRows: (rows: RowAccess) => void;
 }) {
   const data = useList(spec, isSearch);
   const scroller = useRef<HTMLDivElement>(null);
@@ -186,15 +238,22 @@ export function MessageList({
   const [height, setHeight] = useState(800);
   const loading = useRef(false);
   const byId = new Map(mailboxes.map((m) => [m.id, m]));
-  const rows = data.ids.map((id) => data.emails.get(id)).filter((e): e is EmailSummary => !!e);
 
-  onRows(rows); // during render, so a key pressed right after the first paint sees these rows
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const visibleEnd = Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN;
+  const last = Math.min(data.ids.length, visibleEnd);
+  const loaded = useRows(data, first, last);
+  const rowAt = (index: number) => loaded.emails.get(data.ids[index]);
+
+  // During render, so a key pressed right after the first paint sees these rows.
+  onRows({ count: data.ids.length, at: rowAt });
+  const firstShown = data.ids.length > 0 && rowAt(first) !== undefined;
   useEffect(() => {
     // For the benchmarks: when the first rows were on screen, counted from navigation start.
-    if (rows.length && performance.getEntriesByName("inbox-rendered").length === 0) {
+    if (firstShown && performance.getEntriesByName("inbox-rendered").length === 0) {
       performance.mark("inbox-rendered");
     }
-  }, [rows.length]);
+  }, [firstShown]);
   useEffect(() => {
     const element = scroller.current;
     if (!element) return;
@@ -205,9 +264,6 @@ export function MessageList({
   useEffect(() => {
     scroller.current?.scrollTo({ top: 0 });
   }, [spec && queryKey(spec)]);
-
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
 
   // Keep the selected row in view when the keyboard moves it.
   useEffect(() => {
@@ -222,22 +278,25 @@ export function MessageList({
   // Near the end of what is loaded: fetch the next page.
   useEffect(() => {
     if (!spec || data.local || !online.value || loading.current) return;
-    if (last < data.ids.length - PAGE_SIZE / 2 || data.ids.length >= data.total) return;
+    if (visibleEnd < data.ids.length - PAGE_SIZE / 2 || data.ids.length >= data.total) return;
     loading.current = true;
+    // A long jump down the scrollbar fetches up to where the reader is looking, in one go.
+    const wanted = Math.min(Math.max(PAGE_SIZE, visibleEnd - data.ids.length + PAGE_SIZE), MAX_PAGE);
     app()
-      .queries.loadMore(spec)
+      .queries.loadMore(spec, wanted)
       .catch((error: Error) => (lastError.value = error.message))
       .finally(() => (loading.current = false));
-  }, [last, data]);
+  }, [visibleEnd, data]);
 
   const visible = [];
   for (let index = first; index < last; index++) {
-    const email = rows[index];
+    const email = rowAt(index);
+    if (!email) continue; // read from the store in a moment
     visible.push(
       <Row
         key={email.id}
         email={email}
-        thread={data.threads.get(email.threadId)}
+        thread={loaded.threads.get(email.threadId)}
         index={index}
         isSelected={index === selected.value}
         mailboxes={byId}
@@ -266,13 +325,13 @@ export function MessageList({
         role="listbox"
         tabIndex={0}
         aria-label={label}
-        aria-activedescendant={rows.length ? `row-${selected.value}` : undefined}
+        aria-activedescendant={data.ids.length ? `row-${selected.value}` : undefined}
         onScroll={(event) => setScrollTop((event.currentTarget as HTMLDivElement).scrollTop)}
       >
-        <div class="rows" style={{ height: `${Math.max(data.total, rows.length) * ROW_HEIGHT}px` }}>
+        <div class="rows" style={{ height: `${Math.max(data.total, data.ids.length) * ROW_HEIGHT}px` }}>
           {visible}
         </div>
-        {rows.length === 0 && <p class="empty">{isSearch ? "Nothing found." : "No messages."}</p>}
+        {data.ids.length === 0 && <p class="empty">{isSearch ? "Nothing found." : "No messages."}</p>}
       </div>
     </section>
   );
