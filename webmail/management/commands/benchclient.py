@@ -108,6 +108,11 @@ class Command(BaseCommand):
             f"\nwarm start bytes over the network (median): {statistics.median(figures['warm bytes']):,.0f}"
         )
         write(f"cold start bytes over the network (median): {statistics.median(figures['cold bytes']):,.0f}")
+        jumps = figures["jump to the end"]
+        write(
+            f"jump to the end of the inbox in message mode ({figures['inbox size'][0]:,.0f} rows), "
+            f"until the last row shows (median of {len(jumps)}): {statistics.median(jumps):,.0f} ms"
+        )
 
     def measure(self, url: str, address: str, runs: int, chromium: str) -> dict[str, list[float]]:
         # Imported here: Playwright's sync API keeps an event loop in this thread, so every
@@ -120,6 +125,8 @@ class Command(BaseCommand):
             "warm start, offline": [],
             "warm bytes": [],
             "cold bytes": [],
+            "jump to the end": [],
+            "inbox size": [],
         }
         with sync_playwright() as playwright:
             executable = chromium if Path(chromium).exists() else None
@@ -156,6 +163,9 @@ class Command(BaseCommand):
                 figures["warm bytes"].append(counted["bytes"])
                 context.set_offline(True)
                 figures["warm start, offline"].append(self.start(page))
+                context.set_offline(False)
+                self.settle(page)
+                figures["jump to the end"].append(self.jump_to_the_end(page, figures["inbox size"]))
                 context.close()
             browser.close()
         return figures
@@ -165,6 +175,20 @@ class Command(BaseCommand):
         page.goto("/")
         wait_for(page, RENDERED)
         return page.evaluate(RENDERED_AT)
+
+    @staticmethod
+    def jump_to_the_end(page: Any, sizes: list[float]) -> float:
+        """Message mode, then the scrollbar dragged to the bottom: ms until the last row shows."""
+        page.goto("/#mode=messages")
+        page.reload()
+        wait_for(page, RENDERED)
+        Command.settle(page)
+        total = int(page.locator(".list-total").inner_text().split()[0])
+        sizes.append(total)
+        started = time.perf_counter()
+        page.locator(".scroller").evaluate("element => element.scrollTo(0, element.scrollHeight)")
+        wait_for(page, f"document.getElementById('row-{total - 1}') !== null", timeout=300)
+        return (time.perf_counter() - started) * 1000
 
     @staticmethod
     def settle(page: Any) -> None:
