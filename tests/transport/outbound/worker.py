@@ -39,6 +39,7 @@ class Worker:
             if b"Outgoing mail worker started" in self.log_path.read_bytes():
                 return
             time.sleep(0.1)
+        self.process.kill()
         raise RuntimeError(f"the worker did not start; see {self.log_path}")
 
     def stop(self) -> None:
