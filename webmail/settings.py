@@ -119,6 +119,13 @@ DATABASES["default"]["OPTIONS"].setdefault(
 # Server-side binding lets psycopg prepare statements it sees repeatedly, so the hot
 # queries of the sync paths skip PostgreSQL's planner.
 DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+# PostgreSQL's default planner costs assume spinning disks (a random read four times a
+# sequential one). On SSDs with a warm cache they cost about the same, and with the
+# default, counting a word found in a quarter of the mail chose a sequential scan that
+# decoded every search vector: 95 ms instead of 12 through the search index.
+DATABASES["default"]["OPTIONS"].setdefault(
+    "options", f"-c random_page_cost={env.float('DB_RANDOM_PAGE_COST', default=1.1)}"
+)
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_jmap")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
