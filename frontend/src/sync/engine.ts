@@ -100,6 +100,8 @@ export class SyncEngine {
         .map((type, i) => ({ type, since: states[i] }))
         .filter((step): step is { type: SyncedType; since: State } => step.since !== null)
         .map((step) => ({ ...step, ...this.requestChanges(step.type, step.since) }));
+      // One request carries every step: wait for it whole, so a failure is seen once.
+      await Promise.all(steps.flatMap((step) => [step.changes, step.created, step.updated]));
       const more: SyncedType[] = [];
       for (const step of steps) {
         if (await this.applyStep(step.type, step.since, step.changes, step.created, step.updated)) {

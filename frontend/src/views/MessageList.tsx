@@ -98,7 +98,10 @@ function useRows(data: ListData, first: number, last: number): RowData {
       const missing = ids.filter((id) => !emails.has(id) && !asked.current.has(id));
       if (missing.length && online.value && !data.local) {
         for (const id of missing) asked.current.add(id);
-        fetchEmails(app().engine, missing).catch((error: Error) => (lastError.value = error.message));
+        fetchEmails(app().engine, missing).catch((error: Error) => {
+          for (const id of missing) asked.current.delete(id); // asked again when next in view
+          lastError.value = error.message;
+        });
       }
       setRows((previous) => {
         const keep = previous.emails.size < CACHE_LIMIT;
