@@ -367,10 +367,31 @@ def _update_thread_rows(
     if emptied:
         MailboxThread.objects.filter(pk__in=emptied).delete()
     MailboxThread.objects.bulk_create(new_rows)
-    MailboxThread.objects.bulk_update(
-        changed_rows, ["emails", "unread", "latest_email", "latest_received_at"]
-    )
+    _write_thread_rows(changed_rows)
     return deltas
+
+
+def _write_thread_rows(rows: list[MailboxThread]) -> None:
+    """One UPDATE from arrays: Django's bulk_update builds a CASE per row and column."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {MailboxThread._meta.db_table} AS t SET emails = v.emails, unread = v.unread,
+                latest_email_id = v.latest_email_id, latest_received_at = v.latest_received_at
+            FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::bigint[], %s::timestamptz[])
+                AS v(id, emails, unread, latest_email_id, latest_received_at)
+            WHERE t.id = v.id
+            """,
+            [
+                [row.pk for row in rows],
+                [row.emails for row in rows],
+                [row.unread for row in rows],
+                [row.latest_email_id for row in rows],
+                [row.latest_received_at for row in rows],
+            ],
+        )
 
 
 def _latest_in_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, datetime]]:
