@@ -8,6 +8,12 @@ from email.utils import format_datetime
 
 from tests.conftest import JmapClient
 
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 BASE_TIME = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PIXEL_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -23,7 +29,7 @@ def message(
     message_id: str,
     reply_to: str | None = None,
     html: str | None = None,
-    attachment: tuple[str, str, bytes] | None = None,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
 ) -> bytes:
     headers = [
         f"From: {sender}",
@@ -35,17 +41,16 @@ def message(
     ]
     if reply_to:
         headers += [f"In-Reply-To: <{reply_to}>", f"References: <{reply_to}>"]
-    if html is None and attachment is None:
+    if html is None and not attachments:
         headers.append("Content-Type: text/plain; charset=utf-8")
         return ("\r\n".join(headers) + "\r\n\r\n" + body.replace("\n", "\r\n") + "\r\n").encode()
     boundary = "=-=boundary=-="
-    kind = "alternative" if attachment is None else "mixed"
+    kind = "mixed" if attachments else "alternative"
     headers.append(f'Content-Type: multipart/{kind}; boundary="{boundary}"')
     parts = [f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}"]
     if html is not None:
         parts.append(f"Content-Type: text/html; charset=utf-8\r\n\r\n{html}")
-    if attachment is not None:
-        name, media_type, data = attachment
+    for name, media_type, data in attachments:
         encoded = base64.b64encode(data).decode()
         parts.append(
             f"Content-Type: {media_type}; name={name}\r\nContent-Disposition: attachment; filename={name}\r\n"
@@ -133,7 +138,10 @@ def corpus() -> list[tuple[bytes, dict]]:
                 when=BASE_TIME + timedelta(hours=2),
                 message_id="report-3@example.test",
                 reply_to="report-2@example.test",
-                attachment=("chart.png", "image/png", PIXEL_PNG),
+                attachments=(
+                    ("chart.png", "image/png", PIXEL_PNG),
+                    ("report.pdf", "application/pdf", TINY_PDF),
+                ),
             ),
             {"received": BASE_TIME + timedelta(hours=2)},
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from .conftest import screenshot, sign_in
@@ -38,8 +40,13 @@ def test_sign_in_shows_the_inbox_and_opens_a_thread(context, reader):
     expect(newest.locator(".message-header .label")).to_have_text("Inbox")
     expect(newest.locator(".text-body").first).to_contain_text("final version attached")
     expect(newest.locator(".attachments")).to_contain_text("chart.png")
+    expect(newest.locator(".attachments")).to_contain_text("report.pdf")
+    # A PDF previews in a frame of its own, from a blob: URL of its type.
+    newest.locator("li", has_text="report.pdf").get_by_role("button", name="Preview").click()
+    expect(newest.locator(".preview-box iframe")).to_have_attribute("src", re.compile(r"^blob:"))
+    newest.get_by_role("button", name="Close preview").click()
     # The image attachment previews in place, downloaded with the session cookie.
-    newest.get_by_role("button", name="Preview").click()
+    newest.locator("li", has_text="chart.png").get_by_role("button", name="Preview").click()
     image = newest.locator(".preview-box img")
     expect(image).to_be_visible()
     page.wait_for_timeout(200)
