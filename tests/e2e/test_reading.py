@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from .conftest import screenshot, sign_in
+from .conftest import screenshot, sign_in, wait_for
 
 
 def rows(page: Page):
@@ -184,3 +184,20 @@ def test_dark_mode_follows_the_system(browser, jmap_server, reader):
         screenshot(page, "conversation-dark")
     finally:
         context.close()
+
+
+def test_signing_out_forgets_the_mail_kept_in_the_browser(context, reader):
+    account, _ = reader
+    page = context.new_page()
+    sign_in(page, account)
+    expect(page.locator(".status")).to_have_attribute("data-state", "ok")
+    assert page.evaluate("indexedDB.databases().then(list => list.length)") == 1
+    wait_for(page, "navigator.serviceWorker.controller !== null")  # the shell is cached by now
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Signed out")).to_be_visible()
+    screenshot(page, "signed-out")
+    assert page.evaluate("indexedDB.databases().then(list => list.length)") == 0
+    assert page.evaluate("caches.keys().then(keys => keys.length)") == 0
+    assert page.evaluate("localStorage.length") == 0
+    page.goto("/")
+    page.wait_for_url("**/login/**")
