@@ -12,6 +12,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+
 from jmapcore.changes.log import ChangeLog
 from jmapcore.engine.arguments import Arguments
 from jmapcore.engine.capabilities import MAIL
@@ -83,7 +86,13 @@ class EmailType(DataType):
             raise MethodError("requestTooLarge", "Email/get needs ids; use Email/query to list emails")
         # The search vector is for queries; the parsed document is loaded by to_json_many
         # only when a body or header property is asked for (list views never need it).
-        rows = Email.objects.filter(account=account, pk__in=list(pks)).defer("search", "parsed")
+        # The mailboxes come with the rows: a list page is one query, not two.
+        memberships = EmailMailbox.objects.filter(email_id=OuterRef("pk")).values("mailbox_id")
+        rows = (
+            Email.objects.filter(account=account, pk__in=list(pks))
+            .defer("search", "parsed")
+            .annotate(mailbox_list=ArraySubquery(memberships))
+        )
         return {email.pk: email for email in rows}
 
     def fetch_for_write(self, ctx: Context, account: Account, pks: Iterable[int]) -> dict[int, Email]:
@@ -105,16 +114,19 @@ class EmailType(DataType):
         body_properties = extra.get("bodyProperties") or list(bodies.DEFAULT_BODY_PROPERTIES)
         if not bodies.valid_body_properties(body_properties):
             raise MethodError("invalidArguments", "Invalid bodyProperties", arguments=["bodyProperties"])
-        mailboxes = self._mailbox_ids([o.pk for o in objects]) if "mailboxIds" in properties else {}
+        mailboxes = self._mailbox_ids(objects) if "mailboxIds" in properties else {}
         if any(name in NEEDS_PARSED or name.startswith("header:") for name in properties):
             _load_parsed(objects)
         return [self._one(obj, properties, body_properties, mailboxes, extra) for obj in objects]
 
-    def _mailbox_ids(self, pks: list[int]) -> dict[int, dict[str, bool]]:
+    @staticmethod
+    def _mailbox_ids(objects: list[Email]) -> dict[int, dict[str, bool]]:
+        if all(hasattr(email, "mailbox_list") for email in objects):  # read along with the rows
+            return {email.pk: {f"M{pk}": True for pk in email.mailbox_list} for email in objects}
         result: dict[int, dict[str, bool]] = defaultdict(dict)
-        for email_id, mailbox_id in EmailMailbox.objects.filter(email_id__in=pks).values_list(
-            "email_id", "mailbox_id"
-        ):
+        for email_id, mailbox_id in EmailMailbox.objects.filter(
+            email_id__in=[email.pk for email in objects]
+        ).values_list("email_id", "mailbox_id"):
             result[email_id][f"M{mailbox_id}"] = True
         return result
 
