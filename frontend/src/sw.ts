@@ -40,18 +40,24 @@ worker.addEventListener("activate", (event) => {
   );
 });
 
-async function bootPage(request: Request): Promise<Response> {
-  try {
-    const response = await fetch(request);
-    if (response.ok && !response.redirected) {
-      const cache = await caches.open(CACHE);
-      await cache.put("/", response.clone());
-    }
+/**
+ * The boot page from the cache at once (a warm start waits on no network), refreshed in
+ * the background for the next start. A signed-out session is noticed by the app itself:
+ * its first API call answers 401 and it goes to the login page.
+ */
+async function bootPage(event: FetchEvent): Promise<Response> {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match("/");
+  const fresh = fetch(event.request).then(async (response) => {
+    // A redirect to the login page is not the app: never keep it as the shell.
+    if (response.ok && !response.redirected) await cache.put("/", response.clone());
     return response;
-  } catch {
-    const cached = await caches.match("/");
-    return cached ?? Response.error();
+  });
+  if (cached) {
+    event.waitUntil(fresh.catch(() => undefined));
+    return cached;
   }
+  return fresh.catch(() => Response.error());
 }
 
 async function cacheFirst(request: Request): Promise<Response> {
@@ -70,7 +76,7 @@ worker.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== worker.location.origin) return;
   if (request.mode === "navigate" && url.pathname === "/") {
-    event.respondWith(bootPage(request));
+    event.respondWith(bootPage(event));
   } else if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
     event.respondWith(cacheFirst(request));
   }
