@@ -123,12 +123,15 @@ class EmailSubmission(models.Model):
     delivery_status = models.JSONField(null=True, blank=True)  # rcpt address -> DeliveryStatus
     dsn_blob_ids = models.JSONField(default=list, blank=True)
     mdn_blob_ids = models.JSONField(default=list, blank=True)
+    # The sent message's Message-ID: how reports that come back (DSN, MDN) find it.
+    message_id = models.CharField(max_length=998, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["account", "send_at"], name="submission_account_send_at"),
             models.Index(fields=["account", "undo_status"], name="submission_account_undo"),
+            models.Index(fields=["account", "message_id"], name="submission_message_id"),
         ]
 
     def __str__(self) -> str:

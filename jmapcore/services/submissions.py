@@ -192,6 +192,7 @@ def submission_create(
             rcpt: {"smtpReply": "250 2.0.0 Queued", "delivered": "queued", "displayed": "unknown"}
             for rcpt in envelope.recipients
         },
+        message_id=((email.summary or {}).get("messageId") or [""])[0],
     )
     outbound = OutboundMessage.objects.create(
         account=account,
@@ -249,3 +250,58 @@ def submission_destroy(log: ChangeLog, submission: EmailSubmission) -> None:
     pk = submission.pk
     submission.delete()
     log.destroyed(SUBMISSION, pk)
+
+
+@dataclass(frozen=True)
+class ReportedRecipient:
+    address: str
+    delivered: str  # RFC 8621 7: "queued", "yes", "no" or "unknown"
+    smtp_reply: str
+
+
+def submissions_record_report(
+    account: Account,
+    message_id: str,
+    blob_id: str,
+    recipients: list[ReportedRecipient],
+    *,
+    is_mdn: bool = False,
+    displayed: bool = False,
+) -> list[int]:
+    """A DSN or MDN about a message this account sent has arrived (stored as ``blob_id``):
+    list it on the submissions that sent that message and update their deliveryStatus.
+
+    RFC 8621 7: ``dsnBlobIds``/``mdnBlobIds`` in order of receipt; ``delivered`` from the
+    DSN's Action, ``displayed`` "yes" once an MDN says so. A report naming no recipient
+    we know still applies when the submission had only one. Returns the updated ids.
+    """
+    updated = []
+    with account_write(account.pk) as log:
+        for submission in EmailSubmission.objects.select_for_update().filter(
+            account=account, message_id=message_id
+        ):
+            status = {rcpt: dict(entry) for rcpt, entry in (submission.delivery_status or {}).items()}
+            for recipient in recipients:
+                entry = _status_entry(status, recipient.address)
+                if entry is None:
+                    continue
+                if is_mdn:
+                    entry["displayed"] = "yes" if displayed else entry.get("displayed", "unknown")
+                else:
+                    entry["delivered"], entry["smtpReply"] = recipient.delivered, recipient.smtp_reply
+            submission.delivery_status = status
+            if is_mdn:
+                submission.mdn_blob_ids = [*submission.mdn_blob_ids, blob_id]
+            else:
+                submission.dsn_blob_ids = [*submission.dsn_blob_ids, blob_id]
+            submission.save(update_fields=["delivery_status", "dsn_blob_ids", "mdn_blob_ids"])
+            log.updated(SUBMISSION, submission.pk)
+            updated.append(submission.pk)
+    return updated
+
+
+def _status_entry(status: dict[str, dict], address: str) -> dict | None:
+    for rcpt, entry in status.items():
+        if rcpt.lower() == address.lower():
+            return entry
+    return next(iter(status.values())) if len(status) == 1 else None

@@ -20,11 +20,12 @@ from django.utils import timezone
 
 from jmapcore.changes.log import account_write
 from jmapcore.models import Account, Mailbox
-from jmapcore.services.blobs import blob_store_bytes
+from jmapcore.services.blobs import blob_store_bytes, to_blob_id
 from jmapcore.services.emails import NewEmail, emails_create
 from jmapcore.services.messages import PreparedMessage, prepare_raw
+from jmapcore.services.submissions import ReportedRecipient, submissions_record_report
 
-from . import vacation
+from . import reports, vacation
 from .message import Head
 from .recipients import Resolution, resolve
 
@@ -98,8 +99,32 @@ def deliver_resolved(
             results[recipient] = DeliveryResult(250, DELIVERED, ids)  # type: ignore[arg-type]
         else:
             results[recipient] = DeliveryResult(451, FAILED)
+    _record_report(raw, stored)
     _auto_reply(raw, mail_from, resolutions, results, stored)
     return results
+
+
+def _record_report(raw: bytes, stored: dict[int, int | None]) -> None:
+    """A DSN or MDN about mail an account sent updates that account's EmailSubmission."""
+    report = reports.parse_report(raw)
+    if report is None or not report.message_id:
+        return
+    blob_id = to_blob_id(hashlib.sha256(raw).hexdigest())
+    recipients = [ReportedRecipient(r.address, r.delivered, r.reply) for r in report.recipients]
+    for account_id, email_id in stored.items():
+        if not email_id:
+            continue
+        try:
+            submissions_record_report(
+                Account.objects.get(pk=account_id),
+                report.message_id,
+                blob_id,
+                recipients,
+                is_mdn=report.kind == reports.MDN,
+                displayed=report.displayed,
+            )
+        except Exception:  # the report is stored as mail; failing to file it is only logged
+            log.exception("Filing a %s for account %s failed", report.kind, account_id)
 
 
 def _auto_reply(
