@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "webmail.middleware.ScriptAuthChallengeMiddleware",
     # Last on purpose: being sync-only, it puts the whole chain in sync mode, so a
     # request hops to a worker thread once instead of once per middleware hook.
     "webmail.middleware.ContentSecurityPolicyMiddleware",

@@ -201,3 +201,15 @@ def test_signing_out_forgets_the_mail_kept_in_the_browser(context, reader):
     assert page.evaluate("localStorage.length") == 0
     page.goto("/")
     page.wait_for_url("**/login/**")
+
+
+def test_an_expired_session_goes_to_the_login_page_even_from_the_cached_shell(context, reader):
+    account, _ = reader
+    page = context.new_page()
+    sign_in(page, account)
+    expect(page.locator(".status")).to_have_attribute("data-state", "ok")
+    wait_for(page, "navigator.serviceWorker.controller !== null")
+    context.clear_cookies()  # as when the session ends on the server
+    page.reload()
+    page.wait_for_url("**/login/**")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()

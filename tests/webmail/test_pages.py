@@ -81,3 +81,14 @@ def test_signing_out_shows_the_signed_out_page(signed_in):
     assert response.status_code == 200
     assert b"Signed out" in response.content
     assert signed_in.get("/").status_code == 302
+
+
+def test_a_script_in_a_page_is_not_offered_basic_auth(browser):
+    """Browsers would answer Basic with a password dialog; the client goes to its login page."""
+    from_script = browser.get("/.well-known/jmap", HTTP_SEC_FETCH_MODE="cors")
+    assert from_script.status_code == 401
+    assert from_script["WWW-Authenticate"] == 'Bearer realm="JMAP"'
+    opened = browser.get("/.well-known/jmap", HTTP_SEC_FETCH_MODE="navigate")
+    assert opened.status_code == 401 and "Basic" in opened["WWW-Authenticate"]
+    other_client = browser.get("/.well-known/jmap")
+    assert "Basic" in other_client["WWW-Authenticate"]
