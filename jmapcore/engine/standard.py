@@ -170,38 +170,8 @@ def standard_set(ctx: Context, datatype: DataType, raw: dict[str, Any]) -> dict[
                     not_created[creation_id] = error.to_json()
             # One query loads every object to update or destroy, not one per object.
             loaded = _load_for_write(ctx, datatype, account, [*update, *destroy])
-            changes = []
-            for shown, (obj, patch, current) in _current_values(
-                ctx, datatype, account, update, loaded
-            ).items():
-                try:
-                    if isinstance(obj, SetError):
-                        raise obj
-                    found = _changed_properties(datatype, patch, current)
-                except SetError as error:
-                    not_updated[shown] = error.to_json()
-                    continue
-                if found:
-                    changes.append((shown, obj, found))
-                else:
-                    updated[shown] = None
-            for shown, outcome in datatype.update_many(ctx, log, account, changes, extra).items():
-                if isinstance(outcome, SetError):
-                    not_updated[shown] = outcome.to_json()
-                else:
-                    updated[shown] = outcome
-            doomed = []
-            shown_ids = [ctx.resolve_id(given_id) or given_id for given_id in dict.fromkeys(destroy)]
-            for shown in datatype.order_destroys(ctx, account, shown_ids):
-                try:
-                    doomed.append((shown, _find(ctx, datatype, account, shown, loaded)))
-                except SetError as error:
-                    not_destroyed[shown] = error.to_json()
-            for shown, outcome in datatype.destroy_many(ctx, log, account, doomed, extra).items():
-                if outcome is None:
-                    destroyed.append(shown)
-                else:
-                    not_destroyed[shown] = outcome.to_json()
+            _apply_updates(ctx, log, datatype, account, update, loaded, extra, updated, not_updated)
+            _apply_destroys(ctx, log, datatype, account, destroy, loaded, extra, destroyed, not_destroyed)
             log.flush()
             response["newState"] = log.state_of(datatype.name)
     except BaseException:
@@ -252,6 +222,64 @@ def _find(ctx: Context, datatype: DataType, account: Any, jmap_id: str, loaded: 
     if obj is None:
         raise SetError("notFound", f"No {datatype.name} with id {jmap_id!r}")
     return obj
+
+
+def _apply_updates(
+    ctx: Context,
+    log: ChangeLog,
+    datatype: DataType,
+    account: Any,
+    update: dict[str, Any],
+    loaded: dict,
+    extra: dict,
+    updated: dict[str, Any],
+    not_updated: dict[str, Any],
+) -> None:
+    """Check every patch, then hand what passed to the type's ``update_many`` at once."""
+    changes = []
+    for shown, (obj, patch, current) in _current_values(ctx, datatype, account, update, loaded).items():
+        try:
+            if isinstance(obj, SetError):
+                raise obj
+            found = _changed_properties(datatype, patch, current)
+        except SetError as error:
+            not_updated[shown] = error.to_json()
+            continue
+        if found:
+            changes.append((shown, obj, found))
+        else:
+            updated[shown] = None
+    for shown, outcome in datatype.update_many(ctx, log, account, changes, extra).items():
+        if isinstance(outcome, SetError):
+            not_updated[shown] = outcome.to_json()
+        else:
+            updated[shown] = outcome
+
+
+def _apply_destroys(
+    ctx: Context,
+    log: ChangeLog,
+    datatype: DataType,
+    account: Any,
+    destroy: list[str],
+    loaded: dict,
+    extra: dict,
+    destroyed: list[str],
+    not_destroyed: dict[str, Any],
+) -> None:
+    """Find every object to destroy, then hand them to the type's ``destroy_many`` at once."""
+    doomed = []
+    shown_ids = [ctx.resolve_id(given_id) or given_id for given_id in dict.fromkeys(destroy)]
+    for shown in datatype.order_destroys(ctx, account, shown_ids):
+        try:
+            doomed.append((shown, _find(ctx, datatype, account, shown, loaded)))
+        except SetError as error:
+            not_destroyed[shown] = error.to_json()
+    for shown, outcome in datatype.destroy_many(ctx, log, account, doomed, extra).items():
+        if outcome is None:
+            destroyed.append(shown)
+        else:
+            not_destroyed[shown] = outcome.to_json()
 
 
 def _current_values(
