@@ -120,5 +120,6 @@ def test_make_run_starts_the_smtp_server_on_smtp_port(settings) -> None:
     from jmapcore.management.commands.runsite import site_processes
 
     settings.SMTP_PORT = 2600
+    settings.BIND_ADDRESS = "0.0.0.0"
     smtpd = [command for command in site_processes(8000) if "smtpd" in command]
-    assert len(smtpd) == 1 and smtpd[0][-4:] == ["--host", "127.0.0.1", "--port", "2600"]
+    assert len(smtpd) == 1 and smtpd[0][-4:] == ["--host", "0.0.0.0", "--port", "2600"]

@@ -38,7 +38,7 @@ def site_processes(port: int) -> list[list[str]]:
         # Exactly one: it sends PushSubscription messages for every web process.
         [sys.executable, manage, "pushworker"],
         # Receives mail for the hosted domains (port 25 belongs to a front MTA or a port forward).
-        [sys.executable, manage, "smtpd", "--host", "127.0.0.1", "--port", str(settings.SMTP_PORT)],
+        [sys.executable, manage, "smtpd", "--host", settings.BIND_ADDRESS, "--port", str(settings.SMTP_PORT)],
         # Sends queued mail (EmailSubmission, vacation replies); more may run side by side.
         [sys.executable, manage, "outboundworker"],
     ]
