@@ -64,41 +64,28 @@ def table(rows: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
-class BenchServer:
-    """A daphne process on a free loopback port, as ``make run`` would start it."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PORT": str(self.port), "PUBLIC_URL": self.url, "LOG_LEVEL": "WARNING"}
-        log = open(Path(settings.DATA_DIR) / "bench-daphne.log", "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "--no-server-name",
-                "webmail.asgi:application",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+
+class BenchProcess:
+    """A process of the site on loopback, logging to ``DATA_DIR/<log_name>``, up once
+    ``ready()`` says so (within 30 seconds)."""
+
+    def __init__(
+        self, command: list[str], env: dict[str, str], log_name: str, ready: Callable[[], bool]
+    ) -> None:
+        log = open(Path(settings.DATA_DIR) / log_name, "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            try:
-                httpx.get(self.url + "/", timeout=1)
+            if ready():
                 return
-            except httpx.TransportError:
-                time.sleep(0.1)
+            time.sleep(0.1)
         self.stop()
-        raise RuntimeError("the benchmark server did not start")
+        raise RuntimeError(f"{' '.join(command[1:3])} did not start; see {log_name}")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -106,3 +93,23 @@ class BenchServer:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class BenchServer(BenchProcess):
+    """A daphne process on a free loopback port, as ``make run`` would start it."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "PORT": str(self.port), "PUBLIC_URL": self.url, "LOG_LEVEL": "WARNING"}
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        super().__init__(
+            [*command, "--no-server-name", "webmail.asgi:application"], env, "bench-daphne.log", self._answers
+        )
+
+    def _answers(self) -> bool:
+        try:
+            httpx.get(self.url + "/", timeout=1)
+        except httpx.TransportError:
+            return False
+        return True

@@ -9,7 +9,6 @@ import queue
 import smtplib
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import httpx
 from django.conf import settings
+
+from jmapcore.bench.harness import BenchProcess, free_port
 
 
 def _message(sender: str, to: str, index: int, body_kb: int) -> bytes:
@@ -32,40 +33,27 @@ def _message(sender: str, to: str, index: int, body_kb: int) -> bytes:
     ).encode()
 
 
-class SmtpdProcess:
+class SmtpdProcess(BenchProcess):
     """``manage.py smtpd`` on a free loopback port, answering DNS from an empty fixed table."""
 
     def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.dns_file = Path(tempfile.mkstemp(suffix=".json")[1])
         self.dns_file.write_text(json.dumps({}))
         env = {**os.environ, "DNS_STATIC_FILE": str(self.dns_file), "LOG_LEVEL": "WARNING"}
-        log = open(Path(settings.DATA_DIR) / "bench-smtpd.log", "wb")  # noqa: SIM115
         manage = str(Path(settings.BASE_DIR) / "manage.py")
-        self.process = subprocess.Popen(
-            [sys.executable, manage, "smtpd", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("smtpd did not start")
+        command = [sys.executable, manage, "smtpd", "--host", "127.0.0.1", "--port", str(self.port)]
+        super().__init__(command, env, "bench-smtpd.log", self._listens)
+
+    def _listens(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        return True
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        super().stop()
         self.dns_file.unlink(missing_ok=True)
 
 
