@@ -99,13 +99,15 @@ def deliver_resolved(
             results[recipient] = DeliveryResult(250, DELIVERED, ids)  # type: ignore[arg-type]
         else:
             results[recipient] = DeliveryResult(451, FAILED)
-    _record_report(raw, stored)
+    if prepared.fields.parsed["bodyStructure"].get("type") == "multipart/report":
+        _record_report(raw, stored)
     _auto_reply(raw, mail_from, resolutions, results, stored)
     return results
 
 
 def _record_report(raw: bytes, stored: dict[int, int | None]) -> None:
-    """A DSN or MDN about mail an account sent updates that account's EmailSubmission."""
+    """A DSN or MDN about mail an account sent updates that account's EmailSubmission
+    (only reports are parsed again, for their machine-readable part)."""
     report = reports.parse_report(raw)
     if report is None or not report.message_id:
         return
